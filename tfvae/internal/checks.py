@@ -1,0 +1,114 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""Argument checks that raise clear errors naming the argument."""
+
+import math
+
+import numpy as np
+
+__all__ = [
+    'check_choice',
+    'check_images',
+    'check_kl_weight',
+    'check_positive_int',
+    'check_shape',
+    'check_units',
+]
+
+
+def check_positive_int(value, name):
+  """Returns `value` as an `int`, or raises `ValueError` naming `name`."""
+  if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+    raise ValueError(f'`{name}` must be a positive integer; got {value!r}.')
+  return int(value)
+
+
+def check_shape(shape, name):
+  """Returns `shape` as a tuple of positive ints, or raises `ValueError`."""
+  if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+    shape = (shape,)
+  try:
+    dims = tuple(shape)
+  except TypeError:
+    raise ValueError(f'`{name}` must be a sequence of positive integers; got {shape!r}.') from None
+  if not dims:
+    raise ValueError(f'`{name}` must not be empty.')
+  return tuple(check_positive_int(d, name) for d in dims)
+
+
+def check_units(units, name):
+  """Returns `units` (a sequence of positive ints, may be empty) as a tuple."""
+  if isinstance(units, (int, np.integer)) and not isinstance(units, bool):
+    units = (units,)
+  try:
+    units = tuple(units)
+  except TypeError:
+    raise ValueError(f'`{name}` must be a sequence of positive integers; got {units!r}.') from None
+  return tuple(check_positive_int(u, name) for u in units)
+
+
+def check_choice(value, choices, name):
+  """Returns `value` if it is one of `choices`, else raises `ValueError`."""
+  if value not in choices:
+    raise ValueError(f'`{name}` must be one of {sorted(choices)}; got {value!r}.')
+  return value
+
+
+def check_kl_weight(kl_weight, name='kl_weight'):
+  """Returns `kl_weight` as a finite non-negative float."""
+  if isinstance(kl_weight, bool):
+    raise TypeError(f'`{name}` must be a float; got {kl_weight!r}.')
+  try:
+    value = float(kl_weight)
+  except (TypeError, ValueError):
+    raise TypeError(f'`{name}` must be a float; got {kl_weight!r}.') from None
+  if not math.isfinite(value) or value < 0:
+    raise ValueError(f'`{name}` must be finite and >= 0; got {kl_weight!r}.')
+  return value
+
+
+def check_images(x, name, event_shape=None):
+  """Validates an array of examples with values in [0, 1]; returns it as float32.
+
+  Accepts float arrays in [0, 1] and integer arrays holding only 0 and 1.
+
+  Args:
+    x: array-like `[n, *event_shape]`.
+    name: the argument's name, for error messages.
+    event_shape: expected shape of one example, or `None` to accept any.
+
+  Returns:
+    `np.ndarray` of dtype float32.
+
+  Raises:
+    TypeError: if `x` is not numeric.
+    ValueError: if `x` is empty, has the wrong shape, holds NaN/Inf, or values
+      outside [0, 1].
+  """
+  array = np.asarray(x)
+  if array.dtype == bool:
+    array = array.astype(np.float32)
+  if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+    raise TypeError(f'`{name}` must hold numbers in [0, 1]; got dtype {array.dtype}.')
+  if array.ndim < 2 or array.shape[0] == 0:
+    raise ValueError(
+        f'`{name}` must be a non-empty batch `[n, *event_shape]`; got shape {array.shape}.'
+    )
+  if event_shape is not None and tuple(array.shape[1:]) != tuple(event_shape):
+    raise ValueError(
+        f'`{name}` must have shape [n, {", ".join(map(str, event_shape))}] to match the '
+        f'model; got {array.shape}.'
+    )
+  if np.issubdtype(array.dtype, np.integer):
+    low, high = array.min(), array.max()
+    if low < 0 or high > 1:
+      raise ValueError(
+          f'`{name}` is an integer array with values in [{low}, {high}]; pass floats in '
+          f'[0, 1] (for 8-bit images: `{name} / 255.`).'
+      )
+    return array.astype(np.float32)
+  if not np.all(np.isfinite(array)):
+    raise ValueError(f'`{name}` contains NaN or Inf values.')
+  low, high = array.min(), array.max()
+  if low < 0 or high > 1:
+    raise ValueError(f'`{name}` must hold values in [0, 1]; got values in [{low}, {high}].')
+  return array.astype(np.float32, copy=False)

@@ -1,0 +1,398 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""The variational autoencoder as a Keras model trained with `fit`."""
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from tfvae import layers as layers_lib
+from tfvae import objective as objective_lib
+from tfvae import prior as prior_lib
+from tfvae.internal import checks
+from tfvae.internal import keras
+
+tfd = tfp.distributions
+
+__all__ = [
+    'VAE',
+]
+
+
+@keras.register
+class VAE(keras.Model):
+  """A variational autoencoder: q(z|x) and p(x|z) from two networks, p(z) a prior.
+
+  Training minimizes the negative ELBO, in nats per example,
+
+    loss = -log p(x|z) + kl_weight * KL(q(z|x) || p(z)),  z ~ q(z|x),
+
+  through one objective (`tfvae.objective.negative_elbo`) shared by `call`,
+  `train_step` and `test_step`; `fit`, `evaluate` and validation report
+  `loss`, `reconstruction` and `kl` (unweighted). The KL enters the loss once:
+  from the encoder's `KLDivergenceRegularizer` when it carries one (as
+  `make_encoder` builds it), otherwise added by this model. Either way it
+  appears once in `model.losses`, together with any weight regularization.
+
+  Calling the model evaluates the objective: `vae(x)` returns a `dict` of
+  `[batch_size]` tensors `loss`, `reconstruction` and `kl`. For images use
+  `predict`/`reconstruct` (deterministic: the likelihood's mean at the
+  posterior mean) and `sample`.
+
+  #### Examples
+
+  >>> import numpy as np
+  >>> import tfvae
+  >>> encoder = tfvae.make_encoder((8, 8, 1), latent_size=2, hidden_units=(16,))
+  >>> decoder = tfvae.make_decoder(2, (8, 8, 1), hidden_units=(16,))
+  >>> vae = tfvae.VAE(encoder, decoder)
+  >>> vae.compile(tfvae.keras.optimizers.Adam(1e-3))
+  >>> x = np.random.default_rng(0).uniform(size=(32, 8, 8, 1)).round().astype('float32')
+  >>> history = vae.fit(x, epochs=1, batch_size=16, verbose=0)
+  >>> sorted(history.history)
+  ['kl', 'loss', 'reconstruction']
+  >>> vae.predict(x, verbose=0).shape
+  (32, 8, 8, 1)
+
+  #### References
+
+  [1] Diederik P. Kingma and Max Welling. Auto-Encoding Variational Bayes.
+      In International Conference on Learning Representations, 2014.
+      https://arxiv.org/abs/1312.6114
+  """
+
+  def __init__(
+      self,
+      encoder: keras.Model,
+      decoder: keras.Model,
+      prior: tfd.Distribution | None = None,
+      kl_weight: float = 1.0,
+      analytic_kl: bool = True,
+      **kwargs,
+  ):
+    """Creates the VAE.
+
+    Args:
+      encoder: a `tf_keras.Model` from `[batch_size, *event_shape]` data to
+        q(z|x), as `make_encoder` returns.
+      decoder: a `tf_keras.Model` from `[batch_size, latent_size]` to p(x|z),
+        as `make_decoder` returns.
+      prior: p(z). Must be `None` when the encoder carries a
+        `KLDivergenceRegularizer`, whose prior is then used.
+        Default value: `None`: the encoder regularizer's prior, else the
+        standard normal.
+      kl_weight: weight of the KL term; must equal the encoder regularizer's
+        when it has one.
+        Default value: `1.0`.
+      analytic_kl: closed-form KL where TFP registers one.
+        Default value: `True`.
+      **kwargs: `tf_keras.Model` arguments (`name`, ...).
+
+    Raises:
+      TypeError: if `encoder` or `decoder` is not a Keras model.
+      ValueError: if the encoder and decoder do not fit together, or `prior`
+        or `kl_weight` disagree with the encoder's regularizer.
+    """
+    super().__init__(**kwargs)
+    for name, network in (('encoder', encoder), ('decoder', decoder)):
+      if not isinstance(network, keras.layers.Layer):
+        raise TypeError(f'`{name}` must be a tf_keras Model; got {type(network).__name__}.')
+    kl_weight = checks.check_kl_weight(kl_weight)
+    self.encoder = encoder
+    self.decoder = decoder
+    self.analytic_kl = bool(analytic_kl)
+    self.event_shape = _static_shape(encoder, 'input_shape')
+    self.latent_size = _latent_size(encoder, decoder)
+    regularizer = layers_lib.find_kl_regularizer(encoder)
+    if regularizer is not None:
+      if prior is not None:
+        raise ValueError(
+            '`prior` must be None: the encoder carries a KLDivergenceRegularizer with its '
+            'own prior. Pass the prior to `make_encoder(prior=...)`, or build the encoder '
+            'with `kl_regularizer=False`.'
+        )
+      if not np.isclose(kl_weight, regularizer.kl_weight.numpy()):
+        raise ValueError(
+            f'`kl_weight`={kl_weight} disagrees with the encoder regularizer\'s '
+            f'{regularizer.kl_weight.numpy():g}; pass it to `make_encoder(kl_weight=...)`.'
+        )
+      if self.analytic_kl != regularizer.analytic:
+        raise ValueError(
+            f'`analytic_kl`={analytic_kl} disagrees with the encoder regularizer; pass it to '
+            '`make_encoder(analytic_kl=...)`.'
+        )
+      prior = regularizer.prior
+      self._kl_weight = regularizer.kl_weight
+    else:
+      if prior is None:
+        if self.latent_size is None:
+          raise ValueError('`prior` is needed: the latent size of `encoder` is not known.')
+        prior = prior_lib.make_standard_normal(self.latent_size)
+      if not isinstance(prior, tfd.Distribution):
+        raise TypeError(f'`prior` must be a tfd.Distribution; got {type(prior).__name__}.')
+      self._kl_weight = tf.Variable(kl_weight, trainable=False, dtype=tf.float32, name='kl_weight')
+    self._regularizer = regularizer
+    self._prior = prior
+    self._make_trackers()
+
+  @property
+  def prior(self) -> tfd.Distribution:
+    """p(z), `event_shape [latent_size]`."""
+    return self._prior
+
+  @property
+  def kl_weight(self) -> tf.Variable:
+    """The non-trainable variable holding the KL weight (assign to anneal it)."""
+    return self._kl_weight
+
+  @property
+  def metrics(self):
+    return list(self._trackers)
+
+  def call(self, inputs, training=None):
+    """Evaluates the objective on a batch; returns a `dict` of `[batch_size]` parts."""
+    x = tf.convert_to_tensor(inputs)
+    posterior = self.encoder(x, training=training)
+    z = tf.convert_to_tensor(posterior)
+    likelihood = self.decoder(z, training=training)
+    parts = objective_lib.negative_elbo(
+        x,
+        posterior,
+        likelihood,
+        self._prior,
+        kl_weight=self._kl_weight,
+        analytic_kl=self.analytic_kl,
+        z=z,
+    )
+    if self._regularizer is None:
+      self.add_loss(tf.cast(self._kl_weight, parts.kl.dtype) * tf.reduce_mean(parts.kl))
+    return parts._asdict()
+
+  def compile(
+      self,
+      optimizer='adam',
+      loss=None,
+      metrics=None,
+      jit_compile: bool | None = None,
+      steps_per_execution=None,
+      **kwargs,
+  ):
+    """Configures training; the loss is always the negative ELBO.
+
+    Args:
+      optimizer: a `tf_keras` optimizer or its name.
+        Default value: `'adam'`.
+      loss: must be `None`.
+      metrics: extra metrics (rarely useful: the objective's parts are
+        reported already).
+      jit_compile: compile the step with XLA.
+        Default value: `None`: on, unless a multi-replica `tf.distribute`
+        strategy is in use.
+      steps_per_execution: batches run per call into the compiled step.
+        Default value: `None`: 1.
+      **kwargs: other `tf_keras.Model.compile` arguments.
+
+    Raises:
+      ValueError: if a `loss` is given.
+    """
+    if loss is not None:
+      raise ValueError(
+          '`loss` must be None: tfvae.VAE trains on its negative ELBO; '
+          'call `compile(optimizer)`.'
+      )
+    if jit_compile is None:
+      jit_compile = tf.distribute.get_strategy().num_replicas_in_sync == 1
+    super().compile(
+        optimizer=optimizer,
+        metrics=metrics,
+        jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution or 1,
+        **kwargs,
+    )
+
+  def train_step(self, data):
+    x = self._unpack(data)
+    with tf.GradientTape() as tape:
+      parts = self(x, training=True)
+      loss = self._total_loss(parts)
+      # Gradients are summed over replicas: scale to the global mean.
+      replica_loss = loss / tf.distribute.get_strategy().num_replicas_in_sync
+    self.optimizer.minimize(replica_loss, self.trainable_variables, tape=tape)
+    return self._update_trackers(loss, parts)
+
+  def test_step(self, data):
+    x = self._unpack(data)
+    parts = self(x, training=False)
+    return self._update_trackers(self._total_loss(parts), parts)
+
+  def predict_step(self, data):
+    return self.reconstruct(self._unpack(data))
+
+  def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
+    """`tf_keras.Model.fit` on data `x` (arrays are checked before training).
+
+    `x` is a `[n, *event_shape]` array of values in [0, 1] or a
+    `tf.data.Dataset` of `x` or `(x, anything)` batches; `y` is ignored.
+    `validation_data` may also be a bare array.
+    """
+    x = self._check_data(x, 'x')
+    if validation_data is not None:
+      validation_data = self._check_data(validation_data, 'validation_data')
+      if isinstance(validation_data, np.ndarray):
+        validation_data = (validation_data,)
+    return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
+
+  def evaluate(self, x=None, y=None, *args, **kwargs):
+    """`tf_keras.Model.evaluate` on data `x`; `y` is ignored."""
+    return super().evaluate(self._check_data(x, 'x'), y, *args, **kwargs)
+
+  def predict(self, x, *args, **kwargs):
+    """Deterministic reconstructions, same shape as `x` (see `reconstruct`)."""
+    return super().predict(self._check_data(x, 'x'), *args, **kwargs)
+
+  def reconstruct(self, x) -> tf.Tensor:
+    """The likelihood's mean at the posterior mean: E[x | z = E_q z].
+
+    Args:
+      x: `[batch_size, *event_shape]` data.
+
+    Returns:
+      `[batch_size, *event_shape]` probabilities; deterministic.
+    """
+    posterior = self.encoder(self._as_tensor(x), training=False)
+    return self.decoder(posterior.mean(), training=False).mean()
+
+  def elbo(self, x) -> tf.Tensor:
+    """Per-example ELBO (`kl_weight` 1), one posterior sample: `[batch_size]` nats."""
+    parts = self(self._as_tensor(x), training=False)
+    return -(parts['reconstruction'] + parts['kl'])
+
+  def sample(self, num_samples: int, seed=None, mean: bool = True) -> tf.Tensor:
+    """Draws images from the model: z ~ p(z), then p(x|z).
+
+    Args:
+      num_samples: Python `int` > 0.
+      seed: an `int` or an int32 `[2]` stateless seed; the same seed gives the
+        same images.
+        Default value: `None` (random).
+      mean: return the likelihood's mean (probabilities) instead of a binary
+        draw.
+        Default value: `True`.
+
+    Returns:
+      `[num_samples, *event_shape]` float tensor.
+    """
+    num_samples = checks.check_positive_int(num_samples, 'num_samples')
+    prior_seed, likelihood_seed = (
+        (None, None) if seed is None else tfp.random.split_seed(_stateless_seed(seed))
+    )
+    z = self._prior.sample(num_samples, seed=prior_seed)
+    likelihood = self.decoder(z, training=False)
+    return likelihood.mean() if mean else likelihood.sample(seed=likelihood_seed)
+
+  def get_config(self):
+    return {
+        'name': self.name,
+        'encoder': keras.saving.serialize_keras_object(self.encoder),
+        'decoder': keras.saving.serialize_keras_object(self.decoder),
+        'prior': None if self._regularizer is not None else prior_lib.serialize(self._prior),
+        'kl_weight': float(self._kl_weight.numpy()),
+        'analytic_kl': self.analytic_kl,
+    }
+
+  @classmethod
+  def from_config(cls, config, custom_objects=None):
+    config = dict(config)
+    for name in ('encoder', 'decoder'):
+      config[name] = keras.saving.deserialize_keras_object(
+          config[name], custom_objects=custom_objects
+      )
+    if config.get('prior') is not None:
+      config['prior'] = prior_lib.deserialize(config['prior'])
+    return cls(**config)
+
+  @tf.__internal__.tracking.no_automatic_dependency_tracking
+  def _make_trackers(self):
+    # Untracked, so metric state stays out of `weights` and checkpoints; Keras
+    # resets the trackers through `metrics`.
+    self._trackers = [keras.metrics.Mean(name=name) for name in ('loss', 'reconstruction', 'kl')]
+
+  def _total_loss(self, parts):
+    # The KL is in `self.losses` once (regularizer or `add_loss`), beside any
+    # weight regularization.
+    return tf.reduce_mean(parts['reconstruction']) + tf.add_n(self.losses)
+
+  def _update_trackers(self, loss, parts):
+    batch_size = tf.shape(parts['reconstruction'])[0]
+    loss_tracker, reconstruction_tracker, kl_tracker = self._trackers
+    loss_tracker.update_state(loss, sample_weight=tf.cast(batch_size, loss.dtype))
+    reconstruction_tracker.update_state(parts['reconstruction'])
+    kl_tracker.update_state(parts['kl'])
+    return {tracker.name: tracker.result() for tracker in self.metrics}
+
+  def _unpack(self, data):
+    x, _, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+    if sample_weight is not None:
+      raise ValueError('`sample_weight` is not supported by tfvae.VAE.')
+    return x
+
+  def _as_tensor(self, x):
+    if not tf.is_tensor(x):
+      x = checks.check_images(x, 'x', self.event_shape)
+    return tf.convert_to_tensor(x, tf.float32)
+
+  def _check_data(self, data, name):
+    """Checks arrays eagerly and datasets by their element spec."""
+    if data is None:
+      raise ValueError(f'`{name}` is required.')
+    if isinstance(data, tf.data.Dataset):
+      spec = data.element_spec
+      spec = spec[0] if isinstance(spec, tuple) else spec
+      if not isinstance(spec, tf.TensorSpec) or not spec.dtype.is_floating:
+        raise TypeError(f'`{name}` must yield float batches (or tuples of them); got {spec}.')
+      if self.event_shape is not None and not spec.shape[1:].is_compatible_with(self.event_shape):
+        raise ValueError(
+            f'`{name}` yields batches of shape {spec.shape}; the model takes '
+            f'[batch_size, {", ".join(map(str, self.event_shape))}].'
+        )
+      return data
+    if isinstance(data, (tuple, list)) and len(data) in (1, 2, 3):
+      return type(data)([self._check_data(data[0], name)] + list(data[1:]))
+    if isinstance(data, (np.ndarray, list)) or tf.is_tensor(data):
+      return checks.check_images(np.asarray(data), name, self.event_shape)
+    raise TypeError(
+        f'`{name}` must be an array or a tf.data.Dataset; got {type(data).__name__}.'
+    )
+
+
+def _stateless_seed(seed):
+  """An int32 `[2]` stateless seed from an `int` or a `[2]` seed."""
+  if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+    return tf.constant([int(seed) % (2**31), 0], tf.int32)
+  seed = tf.convert_to_tensor(seed)
+  if seed.shape != [2] or not seed.dtype.is_integer:
+    raise ValueError(f'`seed` must be an int or an integer [2] tensor; got {seed!r}.')
+  return tf.cast(seed, tf.int32)
+
+
+def _static_shape(model, attribute):
+  try:
+    shape = getattr(model, attribute)
+  except (AttributeError, RuntimeError):
+    return None
+  if isinstance(shape, list):
+    return None
+  return tuple(shape[1:]) if shape is not None else None
+
+
+def _latent_size(encoder, decoder):
+  latent_size = None
+  outputs = getattr(encoder, 'outputs', None)
+  if outputs:
+    latent_size = outputs[0].shape[-1]
+  decoder_input = _static_shape(decoder, 'input_shape')
+  if latent_size is not None and decoder_input is not None and decoder_input != (latent_size,):
+    raise ValueError(
+        f'`decoder` takes inputs of shape {decoder_input}, but `encoder` has latent size '
+        f'{latent_size}.'
+    )
+  return latent_size
