@@ -209,6 +209,20 @@ class VAE(keras.Model):
         **kwargs,
     )
 
+  def get_compile_config(self):
+    if not getattr(self, '_is_compiled', False):
+      return None
+    return {
+        'optimizer': keras.optimizers.serialize(self.optimizer),
+        'jit_compile': bool(self._jit_compile),
+        'steps_per_execution': int(self._steps_per_execution.numpy()),
+    }
+
+  def compile_from_config(self, config):
+    config = dict(config)
+    config['optimizer'] = keras.optimizers.deserialize(config['optimizer'])
+    self.compile(**config)
+
   def train_step(self, data):
     x = self._unpack(data)
     with tf.GradientTape() as tape:

@@ -49,7 +49,7 @@ def check_units(units, name):
 def check_choice(value, choices, name):
   """Returns `value` if it is one of `choices`, else raises `ValueError`."""
   if value not in choices:
-    raise ValueError(f'`{name}` must be one of {sorted(choices)}; got {value!r}.')
+    raise ValueError(f'`{name}` must be one of {list(choices)}; got {value!r}.')
   return value
 
 

@@ -1,0 +1,67 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""Shared test base: fixed seeds, tiny networks, tiny data made in memory."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import tensorflow as tf
+from absl.testing import parameterized
+
+import tfvae
+
+# Small dimensions that all differ, so a transposed axis fails loudly.
+BATCH_SIZE = 3
+LATENT_SIZE = 5
+HIDDEN_UNITS = (7,)
+IMAGE_SHAPE = (4, 6, 1)
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_seed() -> int:
+  """The fixed seed of every test (TFP's convention)."""
+  return 17
+
+
+class TestCase(tf.test.TestCase, parameterized.TestCase):
+  """`tf.test.TestCase` with a fixed seed per test."""
+
+  def setUp(self):
+    super().setUp()
+    tfvae.keras.utils.set_random_seed(test_seed())
+
+  def make_images(self, n=BATCH_SIZE, shape=IMAGE_SHAPE, binary=True, seed=None):
+    rng = np.random.default_rng(test_seed() if seed is None else seed)
+    x = rng.uniform(size=(n, *shape)).astype(np.float32)
+    return np.round(x) if binary else x
+
+  def make_vae(
+      self, shape=IMAGE_SHAPE, latent_size=LATENT_SIZE, hidden_units=HIDDEN_UNITS, **kwargs
+  ):
+    architecture = kwargs.pop('architecture', 'dense')
+    encoder = tfvae.make_encoder(
+        shape, latent_size, hidden_units, architecture, **kwargs.pop('encoder_kwargs', {})
+    )
+    decoder = tfvae.make_decoder(latent_size, shape, hidden_units, architecture)
+    return tfvae.VAE(encoder, decoder, **kwargs)
+
+
+def run_python(code: str, env: dict | None = None, timeout: float = 300) -> str:
+  """Runs `code` in a fresh interpreter at the repository root; returns stdout."""
+  full_env = dict(os.environ, PYTHONPATH=REPO_ROOT, TF_CPP_MIN_LOG_LEVEL='2', **(env or {}))
+  result = subprocess.run(
+      [sys.executable, '-c', code],
+      cwd=REPO_ROOT,
+      env=full_env,
+      capture_output=True,
+      text=True,
+      timeout=timeout,
+  )
+  if result.returncode != 0:
+    raise AssertionError(f'subprocess failed ({result.returncode}):\n{result.stderr[-4000:]}')
+  return result.stdout
+
+
+def main():
+  tf.test.main()

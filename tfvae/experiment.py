@@ -1,0 +1,251 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""The main job as a plain function: train a VAE, evaluate it, write the run."""
+
+import datetime
+import json
+import math
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from tfvae import datasets as datasets_lib
+from tfvae import decoder as decoder_lib
+from tfvae import encoder as encoder_lib
+from tfvae import grid as grid_lib
+from tfvae import vae as vae_lib
+from tfvae.internal import checks
+from tfvae.internal import keras
+
+__all__ = [
+    'STRATEGIES',
+    'TrainingDivergedError',
+    'make_strategy',
+    'train',
+]
+
+STRATEGIES = ('default', 'mirrored', 'multi_worker')
+CONFIG_FILE = 'config.json'
+METRICS_FILE = 'metrics.json'
+MODEL_FILE = 'model.keras'
+
+
+class TrainingDivergedError(RuntimeError):
+  """Raised when the loss becomes NaN or Inf during training."""
+
+
+def make_strategy(name: str = 'default') -> tf.distribute.Strategy:
+  """The `tf.distribute` strategy for `name`.
+
+  Create it before any other TensorFlow op runs: `multi_worker` configures
+  collective ops at startup and reads the cluster from `TF_CONFIG`.
+
+  Args:
+    name: `'default'` (one device), `'mirrored'` (all local devices) or
+      `'multi_worker'` (`TF_CONFIG` workers).
+
+  Returns:
+    A `tf.distribute.Strategy`.
+  """
+  checks.check_choice(name, STRATEGIES, 'strategy')
+  if name == 'mirrored':
+    return tf.distribute.MirroredStrategy()
+  if name == 'multi_worker':
+    return tf.distribute.MultiWorkerMirroredStrategy()
+  return tf.distribute.get_strategy()
+
+
+def train(
+    dataset: str = 'digits',
+    data_dir: str | None = None,
+    architecture: str = 'dense',
+    latent_size: int = 32,
+    hidden_units=None,
+    epochs: int = 100,
+    batch_size: int = 128,
+    learning_rate: float = 1e-3,
+    kl_weight: float = 1.0,
+    seed: int = 0,
+    model_dir: str | None = None,
+    strategy: str = 'default',
+    jit_compile: bool | None = None,
+    verbose: int = 1,
+) -> dict:
+  """Trains a VAE on a dataset and writes the run to `model_dir`.
+
+  Training data is binarized afresh every epoch; the test set once, with
+  `seed`. `model_dir` receives `config.json` (the resolved arguments),
+  `checkpoints/` (TensorFlow checkpoints of model and optimizer, each epoch),
+  `tensorboard/`, `metrics.json` (test metrics), `model.keras`,
+  `reconstructions.png` (test inputs above their reconstructions) and
+  `samples.png` (images from the prior). A run killed mid-way resumes from
+  its last completed epoch when started again with the same arguments.
+
+  Args:
+    dataset: a name from `tfvae.datasets.DATASETS` or a `.npz`/`.npy` path.
+    data_dir: directory of IDX files for `mnist` / `fashion_mnist`.
+    architecture: `'dense'` or `'conv'`.
+    latent_size: dimension of z.
+    hidden_units: see `make_encoder`; the decoder mirrors it.
+    epochs: passes over the training set.
+    batch_size: global batch size.
+    learning_rate: Adam's learning rate.
+    kl_weight: weight of the KL term.
+    seed: seed for initialization, shuffling and binarization.
+    model_dir: output directory; created if missing. An existing directory is
+      used only if it holds an unfinished run with the same configuration.
+      Default value: `None`: `tfvae_runs/<dataset>-<time>`.
+    strategy: one of `STRATEGIES`.
+    jit_compile: XLA; `None` lets `VAE.compile` decide.
+    verbose: Keras progress output (0, 1 or 2).
+
+  Returns:
+    `dict` of test metrics (`loss`, `reconstruction`, `kl`, nats per example).
+
+  Raises:
+    ValueError: bad arguments or a `model_dir` that holds something else.
+    TrainingDivergedError: if the loss becomes NaN or Inf.
+  """
+  distribution = make_strategy(strategy)
+  epochs = checks.check_positive_int(epochs, 'epochs')
+  batch_size = checks.check_positive_int(batch_size, 'batch_size')
+  latent_size = checks.check_positive_int(latent_size, 'latent_size')
+  checks.check_choice(architecture, encoder_lib.ARCHITECTURES, 'architecture')
+  if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate)) or learning_rate <= 0:
+    raise ValueError(f'`learning_rate` must be a positive float; got {learning_rate!r}.')
+  kl_weight = checks.check_kl_weight(kl_weight)
+  if hidden_units is None:
+    hidden_units = encoder_lib.default_hidden_units(architecture)
+  hidden_units = checks.check_units(hidden_units, 'hidden_units')
+  config = {
+      'dataset': os.fspath(dataset),
+      'data_dir': None if data_dir is None else os.fspath(data_dir),
+      'architecture': architecture,
+      'latent_size': latent_size,
+      'hidden_units': list(hidden_units),
+      'epochs': epochs,
+      'batch_size': batch_size,
+      'learning_rate': float(learning_rate),
+      'kl_weight': kl_weight,
+      'seed': int(seed),
+      'strategy': strategy,
+      'jit_compile': jit_compile,
+  }
+  (x_train, _), (x_test, _) = datasets_lib.load(dataset, data_dir=data_dir, seed=seed)
+  model_dir = _prepare_model_dir(model_dir, config)
+  if verbose:
+    print(f'tfvae: writing the run to {model_dir}')
+
+  x_eval = datasets_lib.binarize(x_test, seed)
+  train_ds = datasets_lib.make_dataset(x_train, batch_size, binarization='dynamic', seed=seed)
+  test_ds = datasets_lib.make_dataset(x_eval, batch_size, shuffle=False, binarization=None)
+  keras.utils.set_random_seed(seed)
+  with distribution.scope():
+    event_shape = x_train.shape[1:]
+    encoder = encoder_lib.make_encoder(
+        event_shape, latent_size, hidden_units, architecture, kl_weight=kl_weight
+    )
+    decoder_units = hidden_units if architecture == 'conv' else tuple(reversed(hidden_units))
+    decoder = decoder_lib.make_decoder(latent_size, event_shape, decoder_units, architecture)
+    model = vae_lib.VAE(encoder, decoder, kl_weight=kl_weight)
+    model.compile(keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+
+  checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+  callbacks = [
+      keras.callbacks.BackupAndRestore(os.path.join(model_dir, 'backup')),
+      keras.callbacks.TerminateOnNaN(),
+      keras.callbacks.TensorBoard(os.path.join(model_dir, 'tensorboard')),
+      _CheckpointEachEpoch(
+          tf.train.CheckpointManager(checkpoint, os.path.join(model_dir, 'checkpoints'), 3)
+      ),
+  ]
+  history = model.fit(
+      train_ds, epochs=epochs, validation_data=test_ds, callbacks=callbacks, verbose=verbose
+  )
+  losses = history.history.get('loss', [])
+  if losses and not math.isfinite(losses[-1]) or model.stop_training:
+    raise TrainingDivergedError(
+        'training diverged: the loss became NaN or Inf; lower `learning_rate` or check the data. '
+        f'The last good checkpoint is in {os.path.join(model_dir, "checkpoints")}.'
+    )
+  metrics = model.evaluate(test_ds, verbose=0, return_dict=True)
+  metrics = {name: float(value) for name, value in metrics.items()}
+  if _is_chief(distribution):
+    _write_outputs(model, model_dir, x_eval, metrics, seed)
+  if verbose:
+    print('tfvae: test ' + ', '.join(f'{k}={v:.3f}' for k, v in metrics.items()))
+  return metrics
+
+
+class _CheckpointEachEpoch(keras.callbacks.Callback):
+  """Saves model and optimizer each epoch (TensorFlow writes and then renames)."""
+
+  def __init__(self, manager):
+    super().__init__()
+    self._manager = manager
+
+  def on_epoch_end(self, epoch, logs=None):
+    self._manager.save(checkpoint_number=epoch + 1)
+
+
+def _prepare_model_dir(model_dir, config):
+  if model_dir is None:
+    stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
+    name = os.path.splitext(os.path.basename(config['dataset']))[0]
+    model_dir = os.path.join('tfvae_runs', f'{name}-{stamp}')
+  model_dir = os.path.abspath(os.fspath(model_dir))
+  config_path = os.path.join(model_dir, CONFIG_FILE)
+  if os.path.exists(model_dir) and not os.path.isdir(model_dir):
+    raise ValueError(f'`model_dir`: {model_dir} exists and is not a directory.')
+  if os.path.isdir(model_dir) and os.listdir(model_dir):
+    if not os.path.isfile(config_path):
+      raise ValueError(
+          f'`model_dir`: {model_dir} is not empty and holds no tfvae run; choose a new directory.'
+      )
+    with open(config_path) as f:
+      previous = json.load(f)
+    if previous != config:
+      changed = sorted(k for k in set(previous) | set(config) if previous.get(k) != config.get(k))
+      raise ValueError(
+          f'`model_dir`: {model_dir} holds a run with a different configuration (differs in '
+          f'{changed}); choose a new directory or repeat the same arguments to resume it.'
+      )
+    if os.path.isfile(os.path.join(model_dir, METRICS_FILE)):
+      raise ValueError(f'`model_dir`: {model_dir} holds a finished run; choose a new directory.')
+    return model_dir
+  os.makedirs(model_dir, exist_ok=True)
+  _write_json(config_path, config)
+  return model_dir
+
+
+def _write_outputs(model, model_dir, x_eval, metrics, seed):
+  num_pairs = min(10, len(x_eval))
+  inputs = x_eval[:num_pairs]
+  reconstructions = model.reconstruct(inputs).numpy()
+  grid = grid_lib.make_grid(np.concatenate([inputs, reconstructions]), num_columns=num_pairs)
+  grid_lib.write_png(os.path.join(model_dir, 'reconstructions.png'), grid, scale=4)
+  samples = model.sample(64, seed=seed).numpy()
+  grid_lib.write_png(
+      os.path.join(model_dir, 'samples.png'), grid_lib.make_grid(samples, num_columns=8), scale=4
+  )
+  tmp = os.path.join(model_dir, f'.{MODEL_FILE}.tmp.keras')
+  model.save(tmp)
+  os.replace(tmp, os.path.join(model_dir, MODEL_FILE))
+  _write_json(os.path.join(model_dir, METRICS_FILE), metrics)
+
+
+def _write_json(path, value):
+  tmp = f'{path}.tmp'
+  with open(tmp, 'w') as f:
+    json.dump(value, f, indent=2, sort_keys=True)
+    f.write('\n')
+  os.replace(tmp, path)
+
+
+def _is_chief(strategy):
+  resolver = getattr(strategy, 'cluster_resolver', None)
+  if resolver is None or not getattr(resolver, 'task_type', None):
+    return True
+  return resolver.task_type == 'chief' or (
+      resolver.task_type == 'worker' and resolver.task_id == 0
+  )
