@@ -13,14 +13,15 @@ from tfvae.internal import keras
 
 
 def _write_idx(path, array, compress):
-  header = struct.pack('>BBBB', 0, 0, 0x08, array.ndim) + struct.pack(f'>{array.ndim}I', *array.shape)
+  header = struct.pack('>BBBB', 0, 0, 0x08, array.ndim) + struct.pack(
+    f'>{array.ndim}I', *array.shape
+  )
   opener = gzip.open if compress else open
   with opener(path, 'wb') as f:
     f.write(header + array.astype(np.uint8).tobytes())
 
 
 class LoadTest(test_util.TestCase):
-
   def test_digits(self):
     (x_train, y_train), (x_test, y_test) = datasets_lib.load('digits')
     self.assertEqual(x_train.shape, (1500, 8, 8, 1))
@@ -47,7 +48,11 @@ class LoadTest(test_util.TestCase):
     for split, array in images.items():
       suffix = '.gz' if compress else ''
       _write_idx(os.path.join(directory, f'{split}-images-idx3-ubyte{suffix}'), array, compress)
-      _write_idx(os.path.join(directory, f'{split}-labels-idx1-ubyte{suffix}'), np.arange(len(array)), compress)
+      _write_idx(
+        os.path.join(directory, f'{split}-labels-idx1-ubyte{suffix}'),
+        np.arange(len(array)),
+        compress,
+      )
     (x_train, y_train), (x_test, y_test) = datasets_lib.load('fashion_mnist', data_dir=directory)
     self.assertEqual(x_train.shape, (5, 28, 28, 1))
     self.assertAllClose(x_train[..., 0], images['train'] / 255.0)
@@ -107,7 +112,6 @@ class LoadTest(test_util.TestCase):
 
   def test_download_failure_names_data_dir(self):
     class _Offline:
-
       @staticmethod
       def load_data():
         raise Exception('URL fetch failure')  # What tf_keras raises offline.
@@ -122,7 +126,6 @@ class LoadTest(test_util.TestCase):
 
 
 class BinarizeTest(test_util.TestCase):
-
   def test_static_binarization_is_seeded_bernoulli(self):
     x = np.full((200, 50), 0.3, np.float32)
     a = datasets_lib.binarize(x, seed=4)

@@ -14,13 +14,12 @@ tfpl = tfp.layers
 
 
 class MakeDecoderTest(test_util.TestCase):
-
   @test_util.parameterized.parameters(
-      ('dense', test_util.IMAGE_SHAPE),
-      ('conv', test_util.IMAGE_SHAPE),
-      ('conv', (7, 5, 2)),
-      ('conv', (28, 28, 1)),
-      ('dense', (9,)),
+    ('dense', test_util.IMAGE_SHAPE),
+    ('conv', test_util.IMAGE_SHAPE),
+    ('conv', (7, 5, 2)),
+    ('conv', (28, 28, 1)),
+    ('dense', (9,)),
   )
   def test_output_is_independent_bernoulli(self, architecture, shape):
     decoder = tfvae.make_decoder(test_util.LATENT_SIZE, shape, architecture=architecture)
@@ -52,10 +51,10 @@ class MakeDecoderTest(test_util.TestCase):
     self.assertEqual([layer.units for layer in dense], [256, 512, 10])
 
   @test_util.parameterized.named_parameters(
-      ('latent_zero', dict(latent_size=0), 'latent_size'),
-      ('output_shape', dict(output_shape=()), 'output_shape'),
-      ('architecture', dict(architecture='mlp'), 'architecture'),
-      ('conv_flat', dict(output_shape=(12,), architecture='conv'), 'conv'),
+    ('latent_zero', dict(latent_size=0), 'latent_size'),
+    ('output_shape', dict(output_shape=()), 'output_shape'),
+    ('architecture', dict(architecture='mlp'), 'architecture'),
+    ('conv_flat', dict(output_shape=(12,), architecture='conv'), 'conv'),
   )
   def test_bad_arguments(self, overrides, message):
     kwargs = dict(latent_size=2, output_shape=(4, 4, 1))

@@ -14,13 +14,12 @@ tfd = tfp.distributions
 def _gaussian_kl(loc_q, scale_q, loc_p, scale_p):
   """Closed form KL between diagonal Gaussians, summed over the last axis."""
   return np.sum(
-      np.log(scale_p / scale_q) + (scale_q**2 + (loc_q - loc_p) ** 2) / (2 * scale_p**2) - 0.5,
-      axis=-1,
+    np.log(scale_p / scale_q) + (scale_q**2 + (loc_q - loc_p) ** 2) / (2 * scale_p**2) - 0.5,
+    axis=-1,
   )
 
 
 class KLDivergenceTest(test_util.TestCase):
-
   def _posterior(self):
     rng = np.random.default_rng(test_util.test_seed())
     loc = rng.normal(size=(3, 5)).astype(np.float32)

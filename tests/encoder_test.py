@@ -14,12 +14,11 @@ tfpl = tfp.layers
 
 
 class MakeEncoderTest(test_util.TestCase):
-
   @test_util.parameterized.parameters(
-      ('dense', test_util.IMAGE_SHAPE),
-      ('conv', test_util.IMAGE_SHAPE),
-      ('conv', (7, 5, 2)),
-      ('dense', (9,)),
+    ('dense', test_util.IMAGE_SHAPE),
+    ('conv', test_util.IMAGE_SHAPE),
+    ('conv', (7, 5, 2)),
+    ('dense', (9,)),
   )
   def test_output_is_multivariate_normal_diag(self, architecture, shape):
     encoder = tfvae.make_encoder(shape, test_util.LATENT_SIZE, architecture=architecture)
@@ -38,7 +37,10 @@ class MakeEncoderTest(test_util.TestCase):
     posterior = encoder(self.make_images(n=2)).tensor_distribution
     loc, scale = posterior.mean().numpy(), posterior.stddev().numpy()
     for i in range(2):
-      axes = [np.linspace(loc[i, d] - 10 * scale[i, d], loc[i, d] + 10 * scale[i, d], 801) for d in range(2)]
+      axes = [
+        np.linspace(loc[i, d] - 10 * scale[i, d], loc[i, d] + 10 * scale[i, d], 801)
+        for d in range(2)
+      ]
       grid = np.stack(np.meshgrid(*axes, indexing='ij'), axis=-1).reshape(-1, 1, 2)
       density = np.exp(posterior.log_prob(grid.astype(np.float32)).numpy()[:, i])
       cell = (axes[0][1] - axes[0][0]) * (axes[1][1] - axes[1][0])
@@ -67,13 +69,13 @@ class MakeEncoderTest(test_util.TestCase):
     self.assertEqual([layer.units for layer in dense], [7, 3, 4])
 
   @test_util.parameterized.named_parameters(
-      ('latent_zero', dict(latent_size=0), 'latent_size'),
-      ('latent_negative', dict(latent_size=-3), 'latent_size'),
-      ('latent_float', dict(latent_size=2.0), 'latent_size'),
-      ('architecture', dict(architecture='rnn'), 'architecture'),
-      ('conv_flat', dict(input_shape=(12,), architecture='conv'), 'conv'),
-      ('input_shape', dict(input_shape=(4, -1)), 'input_shape'),
-      ('hidden_units', dict(hidden_units=(7, 0)), 'hidden_units'),
+    ('latent_zero', dict(latent_size=0), 'latent_size'),
+    ('latent_negative', dict(latent_size=-3), 'latent_size'),
+    ('latent_float', dict(latent_size=2.0), 'latent_size'),
+    ('architecture', dict(architecture='rnn'), 'architecture'),
+    ('conv_flat', dict(input_shape=(12,), architecture='conv'), 'conv'),
+    ('input_shape', dict(input_shape=(4, -1)), 'input_shape'),
+    ('hidden_units', dict(hidden_units=(7, 0)), 'hidden_units'),
   )
   def test_bad_arguments(self, overrides, message):
     kwargs = dict(input_shape=(4, 4, 1), latent_size=2)

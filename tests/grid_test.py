@@ -11,7 +11,6 @@ from tfvae import grid as grid_lib
 
 
 class GridTest(test_util.TestCase):
-
   def test_layout_and_values(self):
     images = np.stack([np.full((2, 3, 1), v, np.float32) for v in (0.0, 0.5, 1.0)])
     grid = grid_lib.make_grid(images, num_columns=2, padding=1)

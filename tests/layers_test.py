@@ -19,13 +19,12 @@ def _encoder(regularizer, latent_size=test_util.LATENT_SIZE, convert_to_tensor_f
   inputs = keras.layers.Input(shape=(4,))
   params = keras.layers.Dense(2 * latent_size)(inputs)
   posterior = layers_lib.MultivariateNormalDiag(
-      latent_size, convert_to_tensor_fn, activity_regularizer=regularizer
+    latent_size, convert_to_tensor_fn, activity_regularizer=regularizer
   )(params)
   return keras.Model(inputs, posterior)
 
 
 class MultivariateNormalDiagTest(test_util.TestCase):
-
   def test_shapes_and_parameters(self):
     params = np.random.default_rng(0).normal(size=(3, 10)).astype(np.float32)
     posterior = layers_lib.MultivariateNormalDiag(5)(params)
@@ -65,7 +64,6 @@ class MultivariateNormalDiagTest(test_util.TestCase):
 
 
 class IndependentBernoulliTest(test_util.TestCase):
-
   def test_is_tfp_layer_with_event_shape(self):
     layer = layers_lib.IndependentBernoulli([4, 6, 1])
     self.assertIsInstance(layer, tfpl.IndependentBernoulli)
@@ -89,7 +87,6 @@ class IndependentBernoulliTest(test_util.TestCase):
 
 
 class KLDivergenceRegularizerTest(test_util.TestCase):
-
   def _expected_kl(self, model, x, prior):
     posterior = model(x).tensor_distribution
     return float(tf.reduce_mean(tfd.kl_divergence(posterior, prior)))

@@ -13,7 +13,6 @@ tfd = tfp.distributions
 
 
 class NegativeElboTest(test_util.TestCase):
-
   def test_matches_numpy_reference(self):
     rng = np.random.default_rng(test_util.test_seed())
     x = rng.integers(0, 2, size=(3, 4)).astype(np.float32)
@@ -25,7 +24,9 @@ class NegativeElboTest(test_util.TestCase):
     likelihood = tfd.Independent(tfd.Bernoulli(logits=logits), 1)
     parts = objective_lib.negative_elbo(x, posterior, likelihood, prior, kl_weight=0.3)
 
-    reconstruction = -np.sum(x * special.log_expit(logits) + (1 - x) * special.log_expit(-logits), -1)
+    reconstruction = -np.sum(
+      x * special.log_expit(logits) + (1 - x) * special.log_expit(-logits), -1
+    )
     kl = np.sum(-np.log(scale) + (scale**2 + loc**2) / 2 - 0.5, -1)
     self.assertAllClose(parts.reconstruction, reconstruction, rtol=1e-5)
     self.assertAllClose(parts.kl, kl, rtol=1e-5)
@@ -37,7 +38,7 @@ class NegativeElboTest(test_util.TestCase):
     likelihood = tfd.Independent(tfd.Bernoulli(logits=[[0.0]]), 1)
     z = np.array([[0.3, -1.0]], np.float32)
     parts = objective_lib.negative_elbo(
-        np.ones([1, 1], np.float32), posterior, likelihood, prior, analytic_kl=False, z=z
+      np.ones([1, 1], np.float32), posterior, likelihood, prior, analytic_kl=False, z=z
     )
     log_q = stats.multivariate_normal([0.5, 0.0], np.diag([0.25, 4.0])).logpdf(z[0])
     log_p = stats.multivariate_normal([0.0, 0.0], np.eye(2)).logpdf(z[0])

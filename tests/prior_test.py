@@ -12,7 +12,6 @@ tfd = tfp.distributions
 
 
 class PriorTest(test_util.TestCase):
-
   def test_standard_normal_log_prob_matches_scipy(self):
     prior = prior_lib.make_standard_normal(3)
     z = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)

@@ -37,11 +37,11 @@ class TestCase(tf.test.TestCase, parameterized.TestCase):
     return np.round(x) if binary else x
 
   def make_vae(
-      self, shape=IMAGE_SHAPE, latent_size=LATENT_SIZE, hidden_units=HIDDEN_UNITS, **kwargs
+    self, shape=IMAGE_SHAPE, latent_size=LATENT_SIZE, hidden_units=HIDDEN_UNITS, **kwargs
   ):
     architecture = kwargs.pop('architecture', 'dense')
     encoder = tfvae.make_encoder(
-        shape, latent_size, hidden_units, architecture, **kwargs.pop('encoder_kwargs', {})
+      shape, latent_size, hidden_units, architecture, **kwargs.pop('encoder_kwargs', {})
     )
     decoder = tfvae.make_decoder(latent_size, shape, hidden_units, architecture)
     return tfvae.VAE(encoder, decoder, **kwargs)
@@ -51,12 +51,12 @@ def run_python(code: str, env: dict | None = None, timeout: float = 300) -> str:
   """Runs `code` in a fresh interpreter at the repository root; returns stdout."""
   full_env = dict(os.environ, PYTHONPATH=REPO_ROOT, TF_CPP_MIN_LOG_LEVEL='2', **(env or {}))
   result = subprocess.run(
-      [sys.executable, '-c', code],
-      cwd=REPO_ROOT,
-      env=full_env,
-      capture_output=True,
-      text=True,
-      timeout=timeout,
+    [sys.executable, '-c', code],
+    cwd=REPO_ROOT,
+    env=full_env,
+    capture_output=True,
+    text=True,
+    timeout=timeout,
   )
   if result.returncode != 0:
     raise AssertionError(f'subprocess failed ({result.returncode}):\n{result.stderr[-4000:]}')

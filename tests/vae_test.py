@@ -25,11 +25,11 @@ def _deterministic_encoder(kl_weight=1.0, regularize=True):
   regularizer = None
   if regularize:
     regularizer = tfvae.KLDivergenceRegularizer(
-        tfvae.prior.make_standard_normal(_LATENT), kl_weight=kl_weight
+      tfvae.prior.make_standard_normal(_LATENT), kl_weight=kl_weight
     )
-  posterior = layers_lib.MultivariateNormalDiag(
-      _LATENT, 'mean', activity_regularizer=regularizer
-  )(params)
+  posterior = layers_lib.MultivariateNormalDiag(_LATENT, 'mean', activity_regularizer=regularizer)(
+    params
+  )
   return keras.Model(inputs, posterior)
 
 
@@ -44,7 +44,6 @@ def _by_hand(encoder, decoder, x, kl_weight=1.0):
 
 
 class VAELossTest(test_util.TestCase):
-
   @test_util.parameterized.parameters(True, False)
   def test_evaluate_loss_is_negative_elbo_by_hand(self, regularize):
     encoder = _deterministic_encoder(regularize=regularize)
@@ -96,7 +95,9 @@ class VAELossTest(test_util.TestCase):
     x = self.make_images(n=4)
     posterior = vae.encoder(x).tensor_distribution
     z = posterior.sample(2000, seed=(5, 6))
-    reconstruction = -vae.decoder(tf.reshape(z, [-1, _LATENT])).log_prob(np.tile(x, [2000, 1, 1, 1]))
+    reconstruction = -vae.decoder(tf.reshape(z, [-1, _LATENT])).log_prob(
+      np.tile(x, [2000, 1, 1, 1])
+    )
     kl = tfd.kl_divergence(posterior, vae.prior)
     expected = float(tf.reduce_mean(reconstruction) + tf.reduce_mean(kl))
     losses = [vae.evaluate(x, batch_size=4, verbose=0, return_dict=True)['loss'] for _ in range(50)]
@@ -104,14 +105,14 @@ class VAELossTest(test_util.TestCase):
 
 
 class VAEModelTest(test_util.TestCase):
-
   def test_fit_reports_named_parts(self):
     vae = self.make_vae()
     vae.compile()
     x = self.make_images(n=12)
     history = vae.fit(x, epochs=2, batch_size=4, verbose=0, validation_data=x[:6])
     self.assertEqual(
-        sorted(history.history), ['kl', 'loss', 'reconstruction', 'val_kl', 'val_loss', 'val_reconstruction']
+      sorted(history.history),
+      ['kl', 'loss', 'reconstruction', 'val_kl', 'val_loss', 'val_reconstruction'],
     )
     for values in history.history.values():
       self.assertTrue(np.all(np.isfinite(values)))
@@ -164,7 +165,9 @@ class VAEModelTest(test_util.TestCase):
     vae = self.make_vae()
     x = self.make_images()
     self.assertIsInstance(vae.encoder(x).tensor_distribution, tfd.MultivariateNormalDiag)
-    self.assertIsInstance(vae.decoder(np.zeros([2, _LATENT], np.float32)).tensor_distribution, tfd.Independent)
+    self.assertIsInstance(
+      vae.decoder(np.zeros([2, _LATENT], np.float32)).tensor_distribution, tfd.Independent
+    )
 
   def test_config_round_trip(self):
     vae = self.make_vae()
@@ -195,25 +198,26 @@ class VAEModelTest(test_util.TestCase):
 
 
 class VAEBadInputTest(test_util.TestCase):
-
   def setUp(self):
     super().setUp()
     self.vae = self.make_vae()
     self.vae.compile()
 
   @test_util.parameterized.named_parameters(
-      ('wrong_shape', np.zeros([4, 5, 6, 1], np.float32), ValueError, 'shape'),
-      ('wrong_rank', np.zeros([4, 24], np.float32), ValueError, 'shape'),
-      ('uint8', np.full([4, *_SHAPE], 255, np.uint8), ValueError, '255'),
-      ('above_one', np.full([4, *_SHAPE], 1.5, np.float32), ValueError, r'\[0, 1\]'),
-      ('nan', np.full([4, *_SHAPE], np.nan, np.float32), ValueError, 'NaN'),
-      ('empty', np.zeros([0, *_SHAPE], np.float32), ValueError, 'non-empty'),
-      ('strings', np.full([4, *_SHAPE], 'a'), TypeError, 'dtype'),
+    ('wrong_shape', np.zeros([4, 5, 6, 1], np.float32), ValueError, 'shape'),
+    ('wrong_rank', np.zeros([4, 24], np.float32), ValueError, 'shape'),
+    ('uint8', np.full([4, *_SHAPE], 255, np.uint8), ValueError, '255'),
+    ('above_one', np.full([4, *_SHAPE], 1.5, np.float32), ValueError, r'\[0, 1\]'),
+    ('nan', np.full([4, *_SHAPE], np.nan, np.float32), ValueError, 'NaN'),
+    ('empty', np.zeros([0, *_SHAPE], np.float32), ValueError, 'non-empty'),
+    ('strings', np.full([4, *_SHAPE], 'a'), TypeError, 'dtype'),
   )
   def test_fit_rejects_before_training(self, x, error, message):
     with self.assertRaisesRegex(error, message):
       self.vae.fit(x, verbose=0)
-    self.assertIsNone(self.vae.history if hasattr(self.vae, 'history') and self.vae.history else None)
+    self.assertIsNone(
+      self.vae.history if hasattr(self.vae, 'history') and self.vae.history else None
+    )
 
   def test_integer_binary_images_are_accepted(self):
     self.vae.fit(np.ones([4, *_SHAPE], np.int64), verbose=0)
@@ -245,7 +249,6 @@ class VAEBadInputTest(test_util.TestCase):
 
 
 class VAETrainingTest(test_util.TestCase):
-
   @test_util.parameterized.parameters('dense', 'conv')
   def test_training_on_digits_lowers_negative_elbo(self, architecture):
     (x_train, _), (x_test, _) = tfvae.datasets.load('digits')

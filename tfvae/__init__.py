@@ -16,15 +16,15 @@ from tfvae.vae import VAE
 __version__ = '0.1.0'
 
 __all__ = [
-    'IndependentBernoulli',
-    'KLDivergenceRegularizer',
-    'MultivariateNormalDiag',
-    'VAE',
-    'datasets',
-    'divergence',
-    'keras',
-    'make_decoder',
-    'make_encoder',
-    'objective',
-    'prior',
+  'IndependentBernoulli',
+  'KLDivergenceRegularizer',
+  'MultivariateNormalDiag',
+  'VAE',
+  'datasets',
+  'divergence',
+  'keras',
+  'make_decoder',
+  'make_encoder',
+  'objective',
+  'prior',
 ]

@@ -16,19 +16,19 @@ from tfvae.internal import checks
 from tfvae.internal import keras
 
 __all__ = [
-    'DATASETS',
-    'binarize',
-    'load',
-    'make_dataset',
+  'DATASETS',
+  'binarize',
+  'load',
+  'make_dataset',
 ]
 
 DATASETS = ('digits', 'fashion_mnist', 'mnist')
 
 _IDX_FILES = {
-    'x_train': 'train-images-idx3-ubyte',
-    'y_train': 'train-labels-idx1-ubyte',
-    'x_test': 't10k-images-idx3-ubyte',
-    'y_test': 't10k-labels-idx1-ubyte',
+  'x_train': 'train-images-idx3-ubyte',
+  'y_train': 'train-labels-idx1-ubyte',
+  'x_test': 't10k-images-idx3-ubyte',
+  'y_test': 't10k-labels-idx1-ubyte',
 }
 _DEBIAN_DIRS = {'fashion_mnist': '/usr/share/datasets/fashion-mnist'}
 _DIGITS_TEST_SIZE = 297
@@ -76,9 +76,7 @@ def load(name: str = 'digits', data_dir: str | None = None, seed: int = 0):
     if data_dir is not None:
       return _load_idx(data_dir)
     return _download(name)
-  raise ValueError(
-      f'`name` must be one of {list(DATASETS)} or a .npz/.npy path; got {name!r}.'
-  )
+  raise ValueError(f'`name` must be one of {list(DATASETS)} or a .npz/.npy path; got {name!r}.')
 
 
 def binarize(x, seed: int = 0) -> np.ndarray:
@@ -102,12 +100,12 @@ def binarize(x, seed: int = 0) -> np.ndarray:
 
 
 def make_dataset(
-    x,
-    batch_size: int = 128,
-    shuffle: bool = True,
-    binarization: str | None = 'dynamic',
-    seed: int = 0,
-    drop_remainder: bool = False,
+  x,
+  batch_size: int = 128,
+  shuffle: bool = True,
+  binarization: str | None = 'dynamic',
+  seed: int = 0,
+  drop_remainder: bool = False,
 ) -> tf.data.Dataset:
   """A `tf.data` pipeline of `x` batches: shuffle, batch, binarize, prefetch.
 
@@ -143,21 +141,45 @@ def make_dataset(
   checks.check_choice(binarization, ('dynamic', 'static', None), 'binarization')
   if binarization == 'static':
     x = binarize(x, seed)
-  ds = tf.data.Dataset.from_tensor_slices(x)
-  if shuffle:
-    ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-  ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-  if binarization == 'dynamic':
-    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-    ds = tf.data.Dataset.zip((ds, seeds)).map(
-        _binarize_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
+  num_examples = len(x)
+  num_batches = num_examples // batch_size if drop_remainder else -(-num_examples // batch_size)
+  if num_batches == 0:
+    raise ValueError(
+      f'`batch_size`={batch_size} with `drop_remainder` leaves no batch of {num_examples}.'
     )
-  return ds.prefetch(tf.data.AUTOTUNE)
+  dynamic = binarization == 'dynamic'
 
+  # Each epoch draws one seed: it fixes that epoch's order and binarization.
+  # Batches are gathered by index from the whole array (no per-example
+  # elements, no shuffle buffer), as Keras does for arrays.
+  def epoch(epoch_seed):
+    epoch_seed = tf.stack([epoch_seed, tf.constant(seed, tf.int64)])
+    order = tf.range(num_examples, dtype=tf.int64)
+    if shuffle:
+      order = tf.random.experimental.stateless_shuffle(order, seed=epoch_seed)
+    starts = tf.range(num_batches, dtype=tf.int64) * batch_size
+    ends = tf.minimum(starts + batch_size, num_examples)
+    return tf.data.Dataset.from_tensor_slices((starts, ends)).map(
+      lambda start, end: (order[start:end], tf.stack([epoch_seed[0], start]))
+    )
 
-def _binarize_batch(batch, seed):
-  noise = tf.random.stateless_uniform(tf.shape(batch), seed=seed, dtype=batch.dtype)
-  return tf.cast(noise < batch, batch.dtype)
+  seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+  batches = seeds.flat_map(epoch)
+  data = tf.data.Dataset.from_tensors(x).repeat()
+
+  def gather(indices_and_seed, array):
+    indices, batch_seed = indices_and_seed
+    batch = tf.gather(array, indices)
+    if dynamic:
+      noise = tf.random.stateless_uniform(tf.shape(batch), seed=batch_seed, dtype=batch.dtype)
+      batch = tf.cast(noise < batch, batch.dtype)
+    return batch
+
+  ds = tf.data.Dataset.zip((batches, data)).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+  ds = ds.apply(tf.data.experimental.assert_cardinality(num_batches))
+  options = tf.data.Options()
+  options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+  return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
 def _load_digits(seed):
@@ -188,8 +210,8 @@ def _load_arrays(path, seed):
     return train, test
   if 'x' not in arrays:
     raise ValueError(
-        f'`name`: {path!r} must hold arrays `x_train` and `x_test`, or `x`; '
-        f'it holds {sorted(arrays)}.'
+      f'`name`: {path!r} must hold arrays `x_train` and `x_test`, or `x`; '
+      f'it holds {sorted(arrays)}.'
     )
   x = _as_images(arrays['x'], 'x')
   y = arrays.get('y')
@@ -256,8 +278,8 @@ def _download(name):
     if os.path.isdir(_DEBIAN_DIRS.get(name, '')):
       hint = f' ({_DEBIAN_DIRS[name]} holds them on this machine)'
     raise ValueError(
-        f'could not download {name!r} through tf_keras.datasets ({e}). Pass `data_dir`, a '
-        f'directory with the four IDX files{hint}.'
+      f'could not download {name!r} through tf_keras.datasets ({e}). Pass `data_dir`, a '
+      f'directory with the four IDX files{hint}.'
     ) from None
   to_float = lambda images: images.astype(np.float32)[..., np.newaxis] / 255.0  # noqa: E731
   return (to_float(x_train), y_train.astype(np.int64)), (to_float(x_test), y_test.astype(np.int64))

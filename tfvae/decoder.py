@@ -12,17 +12,17 @@ from tfvae.internal import checks
 from tfvae.internal import keras
 
 __all__ = [
-    'make_decoder',
+  'make_decoder',
 ]
 
 
 def make_decoder(
-    latent_size: int,
-    output_shape: Sequence[int],
-    hidden_units: Sequence[int] | None = None,
-    architecture: str = 'dense',
-    activation: str = 'relu',
-    name: str = 'decoder',
+  latent_size: int,
+  output_shape: Sequence[int],
+  hidden_units: Sequence[int] | None = None,
+  architecture: str = 'dense',
+  activation: str = 'relu',
+  name: str = 'decoder',
 ) -> keras.Model:
   """Builds p(x|z): a network ending in `tfp.layers.IndependentBernoulli`.
 
@@ -68,8 +68,7 @@ def make_decoder(
   hidden_units = checks.check_units(hidden_units, 'hidden_units')
   if architecture == 'conv' and len(output_shape) != 3:
     raise ValueError(
-        "`architecture='conv'` needs `output_shape` (height, width, channels); "
-        f'got {output_shape}.'
+      f"`architecture='conv'` needs `output_shape` (height, width, channels); got {output_shape}."
     )
   event_size = int(np.prod(output_shape))
 
@@ -88,7 +87,7 @@ def make_decoder(
     h = keras.layers.Reshape((start[0], start[1], top), name='reshape')(h)
     for i, filters in enumerate(reversed(hidden_units)):
       h = keras.layers.Conv2DTranspose(
-          filters, 3, strides=2, padding='same', activation=activation, name=f'deconv_{i}'
+        filters, 3, strides=2, padding='same', activation=activation, name=f'deconv_{i}'
       )(h)
     h = keras.layers.Conv2D(channels, 3, padding='same', dtype='float32', name='logits_map')(h)
     extra = (start[0] * scale - height, start[1] * scale - width)
@@ -96,6 +95,6 @@ def make_decoder(
       h = keras.layers.Cropping2D(((0, extra[0]), (0, extra[1])), name='crop')(h)
     logits = keras.layers.Flatten(dtype='float32', name='logits')(h)
   likelihood = layers_lib.IndependentBernoulli(output_shape, dtype='float32', name='likelihood')(
-      logits
+    logits
   )
   return keras.Model(inputs=inputs, outputs=likelihood, name=name)

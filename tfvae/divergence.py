@@ -7,8 +7,8 @@ import tensorflow_probability as tfp
 tfd = tfp.distributions
 
 __all__ = [
-    'has_analytic_kl',
-    'kl_divergence',
+  'has_analytic_kl',
+  'kl_divergence',
 ]
 
 
@@ -37,11 +37,11 @@ def has_analytic_kl(posterior: tfd.Distribution, prior: tfd.Distribution) -> boo
 
 
 def kl_divergence(
-    posterior: tfd.Distribution,
-    prior: tfd.Distribution,
-    analytic: bool = True,
-    z: tf.Tensor | None = None,
-    seed=None,
+  posterior: tfd.Distribution,
+  prior: tfd.Distribution,
+  analytic: bool = True,
+  z: tf.Tensor | None = None,
+  seed=None,
 ) -> tf.Tensor:
   """KL(posterior || prior), per example.
 

@@ -13,9 +13,9 @@ from tfvae.internal import keras
 tfd = tfp.distributions
 
 __all__ = [
-    'ARCHITECTURES',
-    'default_hidden_units',
-    'make_encoder',
+  'ARCHITECTURES',
+  'default_hidden_units',
+  'make_encoder',
 ]
 
 ARCHITECTURES = ('conv', 'dense')
@@ -28,16 +28,16 @@ def default_hidden_units(architecture: str) -> tuple:
 
 
 def make_encoder(
-    input_shape: Sequence[int],
-    latent_size: int,
-    hidden_units: Sequence[int] | None = None,
-    architecture: str = 'dense',
-    prior: tfd.Distribution | None = None,
-    kl_weight: float = 1.0,
-    analytic_kl: bool = True,
-    kl_regularizer: bool = True,
-    activation: str = 'relu',
-    name: str = 'encoder',
+  input_shape: Sequence[int],
+  latent_size: int,
+  hidden_units: Sequence[int] | None = None,
+  architecture: str = 'dense',
+  prior: tfd.Distribution | None = None,
+  kl_weight: float = 1.0,
+  analytic_kl: bool = True,
+  kl_regularizer: bool = True,
+  activation: str = 'relu',
+  name: str = 'encoder',
 ) -> keras.Model:
   """Builds q(z|x): a network ending in a `MultivariateNormalDiag` layer.
 
@@ -97,15 +97,14 @@ def make_encoder(
   hidden_units = checks.check_units(hidden_units, 'hidden_units')
   if architecture == 'conv' and len(input_shape) != 3:
     raise ValueError(
-        "`architecture='conv'` needs `input_shape` (height, width, channels); "
-        f'got {input_shape}.'
+      f"`architecture='conv'` needs `input_shape` (height, width, channels); got {input_shape}."
     )
   regularizer = None
   if kl_regularizer:
     if prior is None:
       prior = prior_lib.make_standard_normal(latent_size)
     regularizer = layers_lib.KLDivergenceRegularizer(
-        prior, kl_weight=kl_weight, analytic=analytic_kl
+      prior, kl_weight=kl_weight, analytic=analytic_kl
     )
 
   inputs = keras.layers.Input(shape=input_shape, name='x')
@@ -113,7 +112,7 @@ def make_encoder(
   if architecture == 'conv':
     for i, filters in enumerate(hidden_units):
       h = keras.layers.Conv2D(
-          filters, 3, strides=2, padding='same', activation=activation, name=f'conv_{i}'
+        filters, 3, strides=2, padding='same', activation=activation, name=f'conv_{i}'
       )(h)
   if len(input_shape) > 1:
     h = keras.layers.Flatten(name='flatten')(h)
@@ -122,9 +121,9 @@ def make_encoder(
       h = keras.layers.Dense(units, activation=activation, name=f'dense_{i}')(h)
   # The parameter head and the distribution stay float32 under mixed precision.
   params = keras.layers.Dense(
-      layers_lib.MultivariateNormalDiag.params_size(latent_size), dtype='float32', name='params'
+    layers_lib.MultivariateNormalDiag.params_size(latent_size), dtype='float32', name='params'
   )(h)
   posterior = layers_lib.MultivariateNormalDiag(
-      latent_size, activity_regularizer=regularizer, dtype='float32', name='posterior'
+    latent_size, activity_regularizer=regularizer, dtype='float32', name='posterior'
   )(params)
   return keras.Model(inputs=inputs, outputs=posterior, name=name)

@@ -18,10 +18,10 @@ from tfvae.internal import checks
 from tfvae.internal import keras
 
 __all__ = [
-    'STRATEGIES',
-    'TrainingDivergedError',
-    'make_strategy',
-    'train',
+  'STRATEGIES',
+  'TrainingDivergedError',
+  'make_strategy',
+  'train',
 ]
 
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
@@ -56,27 +56,27 @@ def make_strategy(name: str = 'default') -> tf.distribute.Strategy:
 
 
 def train(
-    dataset: str = 'digits',
-    data_dir: str | None = None,
-    architecture: str = 'dense',
-    latent_size: int = 32,
-    hidden_units=None,
-    epochs: int = 100,
-    batch_size: int = 128,
-    learning_rate: float = 1e-3,
-    kl_weight: float = 1.0,
-    seed: int = 0,
-    model_dir: str | None = None,
-    strategy: str = 'default',
-    jit_compile: bool | None = None,
-    verbose: int = 1,
+  dataset: str = 'digits',
+  data_dir: str | None = None,
+  architecture: str = 'dense',
+  latent_size: int = 32,
+  hidden_units=None,
+  epochs: int = 100,
+  batch_size: int = 128,
+  learning_rate: float = 1e-3,
+  kl_weight: float = 1.0,
+  seed: int = 0,
+  model_dir: str | None = None,
+  strategy: str = 'default',
+  jit_compile: bool | None = None,
+  verbose: int = 1,
 ) -> dict:
   """Trains a VAE on a dataset and writes the run to `model_dir`.
 
   Training data is binarized afresh every epoch; the test set once, with
   `seed`. `model_dir` receives `config.json` (the resolved arguments),
   `checkpoints/` (TensorFlow checkpoints of model and optimizer, each epoch),
-  `tensorboard/`, `metrics.json` (test metrics), `model.keras`,
+  `training_log.csv` (per-epoch metrics), `tensorboard/`, `metrics.json` (test metrics), `model.keras`,
   `reconstructions.png` (test inputs above their reconstructions) and
   `samples.png` (images from the prior). A run killed mid-way resumes from
   its last completed epoch when started again with the same arguments.
@@ -111,25 +111,28 @@ def train(
   batch_size = checks.check_positive_int(batch_size, 'batch_size')
   latent_size = checks.check_positive_int(latent_size, 'latent_size')
   checks.check_choice(architecture, encoder_lib.ARCHITECTURES, 'architecture')
-  if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate)) or learning_rate <= 0:
+  if (
+    not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate))
+    or learning_rate <= 0
+  ):
     raise ValueError(f'`learning_rate` must be a positive float; got {learning_rate!r}.')
   kl_weight = checks.check_kl_weight(kl_weight)
   if hidden_units is None:
     hidden_units = encoder_lib.default_hidden_units(architecture)
   hidden_units = checks.check_units(hidden_units, 'hidden_units')
   config = {
-      'dataset': os.fspath(dataset),
-      'data_dir': None if data_dir is None else os.fspath(data_dir),
-      'architecture': architecture,
-      'latent_size': latent_size,
-      'hidden_units': list(hidden_units),
-      'epochs': epochs,
-      'batch_size': batch_size,
-      'learning_rate': float(learning_rate),
-      'kl_weight': kl_weight,
-      'seed': int(seed),
-      'strategy': strategy,
-      'jit_compile': jit_compile,
+    'dataset': os.fspath(dataset),
+    'data_dir': None if data_dir is None else os.fspath(data_dir),
+    'architecture': architecture,
+    'latent_size': latent_size,
+    'hidden_units': list(hidden_units),
+    'epochs': epochs,
+    'batch_size': batch_size,
+    'learning_rate': float(learning_rate),
+    'kl_weight': kl_weight,
+    'seed': int(seed),
+    'strategy': strategy,
+    'jit_compile': jit_compile,
   }
   (x_train, _), (x_test, _) = datasets_lib.load(dataset, data_dir=data_dir, seed=seed)
   model_dir = _prepare_model_dir(model_dir, config)
@@ -143,7 +146,7 @@ def train(
   with distribution.scope():
     event_shape = x_train.shape[1:]
     encoder = encoder_lib.make_encoder(
-        event_shape, latent_size, hidden_units, architecture, kl_weight=kl_weight
+      event_shape, latent_size, hidden_units, architecture, kl_weight=kl_weight
     )
     decoder_units = hidden_units if architecture == 'conv' else tuple(reversed(hidden_units))
     decoder = decoder_lib.make_decoder(latent_size, event_shape, decoder_units, architecture)
@@ -152,21 +155,27 @@ def train(
 
   checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
   callbacks = [
-      keras.callbacks.BackupAndRestore(os.path.join(model_dir, 'backup')),
-      keras.callbacks.TerminateOnNaN(),
-      keras.callbacks.TensorBoard(os.path.join(model_dir, 'tensorboard')),
-      _CheckpointEachEpoch(
-          tf.train.CheckpointManager(checkpoint, os.path.join(model_dir, 'checkpoints'), 3)
-      ),
+    # Log before the backup: a kill between the two repeats an epoch's row
+    # rather than losing it.
+    keras.callbacks.CSVLogger(os.path.join(model_dir, 'training_log.csv'), append=True),
+    keras.callbacks.BackupAndRestore(os.path.join(model_dir, 'backup')),
+    keras.callbacks.TerminateOnNaN(),
+    keras.callbacks.TensorBoard(os.path.join(model_dir, 'tensorboard')),
+    _CheckpointEachEpoch(
+      tf.train.CheckpointManager(checkpoint, os.path.join(model_dir, 'checkpoints'), 3)
+    ),
   ]
   history = model.fit(
-      train_ds, epochs=epochs, validation_data=test_ds, callbacks=callbacks, verbose=verbose
+    train_ds, epochs=epochs, validation_data=test_ds, callbacks=callbacks, verbose=verbose
   )
+  backup_dir = os.path.join(model_dir, 'backup')
+  if os.path.isdir(backup_dir) and not os.listdir(backup_dir):
+    os.rmdir(backup_dir)  # BackupAndRestore empties it when training completes.
   losses = history.history.get('loss', [])
   if losses and not math.isfinite(losses[-1]) or model.stop_training:
     raise TrainingDivergedError(
-        'training diverged: the loss became NaN or Inf; lower `learning_rate` or check the data. '
-        f'The last good checkpoint is in {os.path.join(model_dir, "checkpoints")}.'
+      'training diverged: the loss became NaN or Inf; lower `learning_rate` or check the data. '
+      f'The last good checkpoint is in {os.path.join(model_dir, "checkpoints")}.'
     )
   metrics = model.evaluate(test_ds, verbose=0, return_dict=True)
   metrics = {name: float(value) for name, value in metrics.items()}
@@ -200,15 +209,15 @@ def _prepare_model_dir(model_dir, config):
   if os.path.isdir(model_dir) and os.listdir(model_dir):
     if not os.path.isfile(config_path):
       raise ValueError(
-          f'`model_dir`: {model_dir} is not empty and holds no tfvae run; choose a new directory.'
+        f'`model_dir`: {model_dir} is not empty and holds no tfvae run; choose a new directory.'
       )
     with open(config_path) as f:
       previous = json.load(f)
     if previous != config:
       changed = sorted(k for k in set(previous) | set(config) if previous.get(k) != config.get(k))
       raise ValueError(
-          f'`model_dir`: {model_dir} holds a run with a different configuration (differs in '
-          f'{changed}); choose a new directory or repeat the same arguments to resume it.'
+        f'`model_dir`: {model_dir} holds a run with a different configuration (differs in '
+        f'{changed}); choose a new directory or repeat the same arguments to resume it.'
       )
     if os.path.isfile(os.path.join(model_dir, METRICS_FILE)):
       raise ValueError(f'`model_dir`: {model_dir} holds a finished run; choose a new directory.')
@@ -226,7 +235,7 @@ def _write_outputs(model, model_dir, x_eval, metrics, seed):
   grid_lib.write_png(os.path.join(model_dir, 'reconstructions.png'), grid, scale=4)
   samples = model.sample(64, seed=seed).numpy()
   grid_lib.write_png(
-      os.path.join(model_dir, 'samples.png'), grid_lib.make_grid(samples, num_columns=8), scale=4
+    os.path.join(model_dir, 'samples.png'), grid_lib.make_grid(samples, num_columns=8), scale=4
   )
   tmp = os.path.join(model_dir, f'.{MODEL_FILE}.tmp.keras')
   model.save(tmp)
@@ -246,6 +255,4 @@ def _is_chief(strategy):
   resolver = getattr(strategy, 'cluster_resolver', None)
   if resolver is None or not getattr(resolver, 'task_type', None):
     return True
-  return resolver.task_type == 'chief' or (
-      resolver.task_type == 'worker' and resolver.task_id == 0
-  )
+  return resolver.task_type == 'chief' or (resolver.task_type == 'worker' and resolver.task_id == 0)

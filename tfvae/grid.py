@@ -7,8 +7,8 @@ import numpy as np
 import tensorflow as tf
 
 __all__ = [
-    'make_grid',
-    'write_png',
+  'make_grid',
+  'write_png',
 ]
 
 
@@ -34,14 +34,16 @@ def make_grid(images, num_columns: int, padding: int = 1) -> np.ndarray:
   if images.ndim == 3:
     images = images[..., np.newaxis]
   if images.ndim != 4 or len(images) == 0:
-    raise ValueError(f'`images` must be a non-empty [n, height, width, channels]; got {images.shape}.')
+    raise ValueError(
+      f'`images` must be a non-empty [n, height, width, channels]; got {images.shape}.'
+    )
   if num_columns <= 0:
     raise ValueError(f'`num_columns` must be positive; got {num_columns}.')
   n, height, width, channels = images.shape
   num_rows = -(-n // num_columns)
   grid = np.ones(
-      (num_rows * (height + padding) + padding, num_columns * (width + padding) + padding, channels),
-      np.float32,
+    (num_rows * (height + padding) + padding, num_columns * (width + padding) + padding, channels),
+    np.float32,
   )
   for i, image in enumerate(images):
     top = padding + (i // num_columns) * (height + padding)

@@ -22,10 +22,10 @@ tfd = tfp.distributions
 tfpl = tfp.layers
 
 __all__ = [
-    'IndependentBernoulli',
-    'KLDivergenceRegularizer',
-    'MultivariateNormalDiag',
-    'find_kl_regularizer',
+  'IndependentBernoulli',
+  'KLDivergenceRegularizer',
+  'MultivariateNormalDiag',
+  'find_kl_regularizer',
 ]
 
 # softplus(x + _SCALE_SHIFT) == 1 at x == 0: a freshly initialized posterior
@@ -34,9 +34,9 @@ _SCALE_SHIFT = math.log(math.expm1(1.0))
 _MIN_SCALE = 1e-6
 
 _CONVERT_TO_TENSOR_FNS = {
-    'sample': tfd.Distribution.sample,
-    'mean': tfd.Distribution.mean,
-    'mode': tfd.Distribution.mode,
+  'sample': tfd.Distribution.sample,
+  'mean': tfd.Distribution.mean,
+  'mode': tfd.Distribution.mode,
 }
 
 
@@ -71,11 +71,11 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer, tf.Module):
   """
 
   def __init__(
-      self,
-      prior: tfd.Distribution,
-      kl_weight: float = 1.0,
-      analytic: bool = True,
-      name: str = 'kl_divergence_regularizer',
+    self,
+    prior: tfd.Distribution,
+    kl_weight: float = 1.0,
+    analytic: bool = True,
+    name: str = 'kl_divergence_regularizer',
   ):
     """Creates the regularizer.
 
@@ -101,7 +101,7 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer, tf.Module):
     self.prior = prior
     self.analytic = bool(analytic)
     self.kl_weight = tf.Variable(
-        checks.check_kl_weight(kl_weight), trainable=False, dtype=tf.float32, name='kl_weight'
+      checks.check_kl_weight(kl_weight), trainable=False, dtype=tf.float32, name='kl_weight'
     )
 
   def __call__(self, x):
@@ -119,9 +119,9 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer, tf.Module):
 
   def get_config(self):
     return {
-        'prior': prior_lib.serialize(self.prior),
-        'kl_weight': float(self.kl_weight.numpy()),
-        'analytic': self.analytic,
+      'prior': prior_lib.serialize(self.prior),
+      'kl_weight': float(self.kl_weight.numpy()),
+      'analytic': self.analytic,
     }
 
 
@@ -142,11 +142,11 @@ class MultivariateNormalDiag(tfpl.DistributionLambda):
   """
 
   def __init__(
-      self,
-      event_size: int,
-      convert_to_tensor_fn='sample',
-      validate_args: bool = False,
-      **kwargs,
+    self,
+    event_size: int,
+    convert_to_tensor_fn='sample',
+    validate_args: bool = False,
+    **kwargs,
   ):
     """Creates the layer.
 
@@ -170,11 +170,11 @@ class MultivariateNormalDiag(tfpl.DistributionLambda):
     self._convert_name = _convert_fn_name(convert_to_tensor_fn)
     self._validate = bool(validate_args)
     super().__init__(
-        functools.partial(
-            MultivariateNormalDiag.new, event_size=self._event_size, validate_args=self._validate
-        ),
-        _CONVERT_TO_TENSOR_FNS[self._convert_name],
-        **kwargs,
+      functools.partial(
+        MultivariateNormalDiag.new, event_size=self._event_size, validate_args=self._validate
+      ),
+      _CONVERT_TO_TENSOR_FNS[self._convert_name],
+      **kwargs,
     )
 
   @staticmethod
@@ -193,10 +193,10 @@ class MultivariateNormalDiag(tfpl.DistributionLambda):
 
   def get_config(self):
     return _layer_config(
-        self,
-        event_size=self._event_size,
-        convert_to_tensor_fn=self._convert_name,
-        validate_args=self._validate,
+      self,
+      event_size=self._event_size,
+      convert_to_tensor_fn=self._convert_name,
+      validate_args=self._validate,
     )
 
   @classmethod
@@ -220,11 +220,11 @@ class IndependentBernoulli(tfpl.IndependentBernoulli):
   """
 
   def __init__(
-      self,
-      event_shape,
-      convert_to_tensor_fn='sample',
-      validate_args: bool = False,
-      **kwargs,
+    self,
+    event_shape,
+    convert_to_tensor_fn='sample',
+    validate_args: bool = False,
+    **kwargs,
   ):
     """Creates the layer.
 
@@ -245,18 +245,18 @@ class IndependentBernoulli(tfpl.IndependentBernoulli):
     self._shape = checks.check_shape(event_shape, 'event_shape')
     self._convert_name = _convert_fn_name(convert_to_tensor_fn)
     super().__init__(
-        event_shape=self._shape,
-        convert_to_tensor_fn=_CONVERT_TO_TENSOR_FNS[self._convert_name],
-        validate_args=validate_args,
-        **kwargs,
+      event_shape=self._shape,
+      convert_to_tensor_fn=_CONVERT_TO_TENSOR_FNS[self._convert_name],
+      validate_args=validate_args,
+      **kwargs,
     )
 
   def get_config(self):
     return _layer_config(
-        self,
-        event_shape=list(self._shape),
-        convert_to_tensor_fn=self._convert_name,
-        validate_args=self._validate_args,
+      self,
+      event_shape=list(self._shape),
+      convert_to_tensor_fn=self._convert_name,
+      validate_args=self._validate_args,
     )
 
   @classmethod
@@ -293,6 +293,5 @@ def _convert_fn_name(convert_to_tensor_fn):
     if convert_to_tensor_fn in (name, fn):
       return name
   raise ValueError(
-      "`convert_to_tensor_fn` must be 'sample', 'mean' or 'mode'; "
-      f'got {convert_to_tensor_fn!r}.'
+    f"`convert_to_tensor_fn` must be 'sample', 'mean' or 'mode'; got {convert_to_tensor_fn!r}."
   )

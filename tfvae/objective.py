@@ -14,8 +14,8 @@ from tfvae import divergence as divergence_lib
 tfd = tfp.distributions
 
 __all__ = [
-    'Objective',
-    'negative_elbo',
+  'Objective',
+  'negative_elbo',
 ]
 
 
@@ -36,13 +36,13 @@ class Objective(NamedTuple):
 
 
 def negative_elbo(
-    x: tf.Tensor,
-    posterior: tfd.Distribution,
-    likelihood: tfd.Distribution,
-    prior: tfd.Distribution,
-    kl_weight=1.0,
-    analytic_kl: bool = True,
-    z: tf.Tensor | None = None,
+  x: tf.Tensor,
+  posterior: tfd.Distribution,
+  likelihood: tfd.Distribution,
+  prior: tfd.Distribution,
+  kl_weight=1.0,
+  analytic_kl: bool = True,
+  z: tf.Tensor | None = None,
 ) -> Objective:
   """The (weighted) negative ELBO per example and its parts.
 

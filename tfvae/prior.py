@@ -10,9 +10,9 @@ from tfvae.internal import checks
 tfd = tfp.distributions
 
 __all__ = [
-    'deserialize',
-    'make_standard_normal',
-    'serialize',
+  'deserialize',
+  'make_standard_normal',
+  'serialize',
 ]
 
 
@@ -39,9 +39,9 @@ def make_standard_normal(latent_size: int, dtype=tf.float32) -> tfd.Multivariate
   """
   latent_size = checks.check_positive_int(latent_size, 'latent_size')
   return tfd.MultivariateNormalDiag(
-      loc=tf.zeros([latent_size], dtype=dtype),
-      scale_diag=tf.ones([latent_size], dtype=dtype),
-      name='standard_normal_prior',
+    loc=tf.zeros([latent_size], dtype=dtype),
+    scale_diag=tf.ones([latent_size], dtype=dtype),
+    name='standard_normal_prior',
   )
 
 
@@ -66,17 +66,16 @@ def serialize(prior: tfd.Distribution) -> dict:
   prior = getattr(prior, 'tensor_distribution', prior)
   if not isinstance(prior, tfd.MultivariateNormalDiag):
     raise TypeError(
-        '`prior` must be a tfd.MultivariateNormalDiag to be serialized; got '
-        f'{type(prior).__name__}.'
+      f'`prior` must be a tfd.MultivariateNormalDiag to be serialized; got {type(prior).__name__}.'
     )
   loc = tf.get_static_value(prior.loc)
   scale_diag = tf.get_static_value(prior.stddev())
   if loc is None or scale_diag is None:
     raise TypeError('`prior` must have constant parameters to be serialized.')
   return {
-      'class_name': 'MultivariateNormalDiag',
-      'loc': np.asarray(loc).tolist(),
-      'scale_diag': np.asarray(scale_diag).tolist(),
+    'class_name': 'MultivariateNormalDiag',
+    'loc': np.asarray(loc).tolist(),
+    'scale_diag': np.asarray(scale_diag).tolist(),
   }
 
 
@@ -95,6 +94,6 @@ def deserialize(config: dict) -> tfd.MultivariateNormalDiag:
   if not isinstance(config, dict) or config.get('class_name') != 'MultivariateNormalDiag':
     raise ValueError(f'`config` is not a serialized tfvae prior: {config!r}.')
   return tfd.MultivariateNormalDiag(
-      loc=tf.constant(config['loc'], tf.float32),
-      scale_diag=tf.constant(config['scale_diag'], tf.float32),
+    loc=tf.constant(config['loc'], tf.float32),
+    scale_diag=tf.constant(config['scale_diag'], tf.float32),
   )

@@ -6,12 +6,12 @@ import math
 import numpy as np
 
 __all__ = [
-    'check_choice',
-    'check_images',
-    'check_kl_weight',
-    'check_positive_int',
-    'check_shape',
-    'check_units',
+  'check_choice',
+  'check_images',
+  'check_kl_weight',
+  'check_positive_int',
+  'check_shape',
+  'check_units',
 ]
 
 
@@ -91,19 +91,19 @@ def check_images(x, name, event_shape=None):
     raise TypeError(f'`{name}` must hold numbers in [0, 1]; got dtype {array.dtype}.')
   if array.ndim < 2 or array.shape[0] == 0:
     raise ValueError(
-        f'`{name}` must be a non-empty batch `[n, *event_shape]`; got shape {array.shape}.'
+      f'`{name}` must be a non-empty batch `[n, *event_shape]`; got shape {array.shape}.'
     )
   if event_shape is not None and tuple(array.shape[1:]) != tuple(event_shape):
     raise ValueError(
-        f'`{name}` must have shape [n, {", ".join(map(str, event_shape))}] to match the '
-        f'model; got {array.shape}.'
+      f'`{name}` must have shape [n, {", ".join(map(str, event_shape))}] to match the '
+      f'model; got {array.shape}.'
     )
   if np.issubdtype(array.dtype, np.integer):
     low, high = array.min(), array.max()
     if low < 0 or high > 1:
       raise ValueError(
-          f'`{name}` is an integer array with values in [{low}, {high}]; pass floats in '
-          f'[0, 1] (for 8-bit images: `{name} / 255.`).'
+        f'`{name}` is an integer array with values in [{low}, {high}]; pass floats in '
+        f'[0, 1] (for 8-bit images: `{name} / 255.`).'
       )
     return array.astype(np.float32)
   if not np.all(np.isfinite(array)):

@@ -8,22 +8,24 @@ below, so the package never mixes Keras 3 objects with `tfp.layers`.
 import tf_keras
 
 __all__ = [
-    'Model',
-    'backend',
-    'callbacks',
-    'datasets',
-    'initializers',
-    'layers',
-    'metrics',
-    'mixed_precision',
-    'optimizers',
-    'register',
-    'regularizers',
-    'saving',
-    'utils',
+  'Model',
+  'Sequential',
+  'backend',
+  'callbacks',
+  'datasets',
+  'initializers',
+  'layers',
+  'metrics',
+  'mixed_precision',
+  'optimizers',
+  'register',
+  'regularizers',
+  'saving',
+  'utils',
 ]
 
 Model = tf_keras.Model
+Sequential = tf_keras.Sequential
 backend = tf_keras.backend
 callbacks = tf_keras.callbacks
 datasets = tf_keras.datasets

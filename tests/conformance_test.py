@@ -1,0 +1,125 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""Cross-cutting: every public model and layer behaves the same way.
+
+Each registry entry builds a fresh object; every test runs on every entry.
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+import test_util
+import tfvae
+from tfvae.internal import keras
+
+tfd = tfp.distributions
+
+_SHAPE = test_util.IMAGE_SHAPE
+_LATENT = test_util.LATENT_SIZE
+_UNITS = test_util.HIDDEN_UNITS
+
+
+def _vae(architecture='dense', **encoder_kwargs):
+  def build():
+    encoder = tfvae.make_encoder(_SHAPE, _LATENT, _UNITS, architecture, **encoder_kwargs)
+    decoder = tfvae.make_decoder(_LATENT, _SHAPE, _UNITS, architecture)
+    kwargs = {} if encoder_kwargs.get('kl_regularizer', True) else dict(kl_weight=0.5)
+    return tfvae.VAE(encoder, decoder, **kwargs)
+
+  return build
+
+
+# Name -> factory of a `tfvae.VAE`.
+MODELS = {
+  'dense': _vae('dense'),
+  'conv': _vae('conv'),
+  'dense_vae_owned_kl': _vae('dense', kl_regularizer=False),
+  'dense_monte_carlo_kl': _vae('dense', analytic_kl=False),
+}
+
+# Name -> (factory of a distribution layer, input of the layer).
+LAYERS = {
+  'multivariate_normal_diag': (
+    lambda: tfvae.MultivariateNormalDiag(_LATENT),
+    np.zeros([3, 2 * _LATENT], np.float32),
+  ),
+  'independent_bernoulli': (
+    lambda: tfvae.IndependentBernoulli(_SHAPE),
+    np.zeros([3, int(np.prod(_SHAPE))], np.float32),
+  ),
+}
+
+
+class ModelConformanceTest(test_util.TestCase):
+  def _compiled(self, name, **compile_kwargs):
+    model = MODELS[name]()
+    model.compile(keras.optimizers.Adam(1e-3), **compile_kwargs)
+    return model
+
+  @test_util.parameterized.parameters(*MODELS)
+  def test_fit_evaluate_predict(self, name):
+    model = self._compiled(name)
+    x = self.make_images(n=8)
+    history = model.fit(x, batch_size=4, epochs=1, verbose=0)
+    self.assertTrue(np.isfinite(history.history['loss'][-1]))
+    metrics = model.evaluate(x, batch_size=4, verbose=0, return_dict=True)
+    self.assertEqual(sorted(metrics), ['kl', 'loss', 'reconstruction'])
+    prediction = model.predict(x, verbose=0)
+    self.assertEqual(prediction.shape, x.shape)
+    self.assertAllEqual(prediction, model.predict(x, verbose=0))
+
+  @test_util.parameterized.parameters(*MODELS)
+  def test_save_load_round_trip(self, name):
+    model = self._compiled(name)
+    x = self.make_images(n=4)
+    model.fit(x, batch_size=4, verbose=0)
+    path = os.path.join(self.create_tempdir().full_path, 'model.keras')
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    self.assertAllClose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    self.assertEqual(loaded.get_config()['kl_weight'], model.get_config()['kl_weight'])
+    loaded.fit(x, batch_size=4, verbose=0)
+
+  @test_util.parameterized.parameters(*MODELS)
+  def test_config_round_trip(self, name):
+    model = MODELS[name]()
+    clone = tfvae.VAE.from_config(model.get_config())
+    config, clone_config = model.get_config(), clone.get_config()
+    for key in ('prior', 'kl_weight', 'analytic_kl'):
+      self.assertEqual(clone_config[key], config[key])
+    self.assertEqual(len(clone.weights), len(model.weights))
+
+  @test_util.parameterized.parameters(*MODELS)
+  def test_xla_training_and_inference(self, name):
+    model = self._compiled(name, jit_compile=True)
+    x = self.make_images(n=8)
+    model.fit(x, batch_size=4, epochs=2, verbose=0)
+    self.assertEqual(model.train_function.experimental_get_tracing_count(), 1)
+    reconstruct = tf.function(model.reconstruct, jit_compile=True)
+    self.assertAllClose(reconstruct(tf.constant(x)), model.reconstruct(x), atol=1e-5)
+
+
+class LayerConformanceTest(test_util.TestCase):
+  @test_util.parameterized.parameters(*LAYERS)
+  def test_returns_distribution_in_and_out_of_graph(self, name):
+    factory, inputs = LAYERS[name]
+    layer = factory()
+    eager = layer(inputs)
+    self.assertIsInstance(eager, tfd.Distribution)
+    graph = tf.function(lambda t: layer(t).mean(), jit_compile=True)(inputs)
+    self.assertAllClose(graph, eager.mean())
+
+  @test_util.parameterized.parameters(*LAYERS)
+  def test_config_round_trip_without_pickles(self, name):
+    factory, _ = LAYERS[name]
+    layer = factory()
+    config = keras.layers.serialize(layer)
+    clone = keras.layers.deserialize(config)
+    self.assertEqual(clone.get_config(), layer.get_config())
+    self.assertNotIn('function', layer.get_config())
+
+
+if __name__ == '__main__':
+  test_util.main()

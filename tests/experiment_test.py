@@ -1,0 +1,80 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""Tests for tfvae.experiment: the main job as a function."""
+
+import json
+import os
+
+import numpy as np
+import tensorflow as tf
+
+import test_util
+import tfvae
+from tfvae import experiment as experiment_lib
+
+_TINY = dict(latent_size=2, hidden_units=(8,), epochs=2, batch_size=256, verbose=0)
+
+
+class TrainTest(test_util.TestCase):
+  def test_writes_the_run(self):
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    metrics = experiment_lib.train(model_dir=model_dir, **_TINY)
+    self.assertEqual(sorted(metrics), ['kl', 'loss', 'reconstruction'])
+    self.assertTrue(all(np.isfinite(v) for v in metrics.values()))
+    for name in (
+      'config.json',
+      'metrics.json',
+      'model.keras',
+      'reconstructions.png',
+      'samples.png',
+    ):
+      self.assertTrue(os.path.isfile(os.path.join(model_dir, name)), name)
+    with open(os.path.join(model_dir, 'config.json')) as f:
+      config = json.load(f)
+    self.assertEqual(config['latent_size'], 2)
+    self.assertEqual(config['dataset'], 'digits')
+    with open(os.path.join(model_dir, 'metrics.json')) as f:
+      self.assertAllClose(json.load(f)['loss'], metrics['loss'])
+    self.assertTrue(tf.train.latest_checkpoint(os.path.join(model_dir, 'checkpoints')))
+    self.assertTrue(os.listdir(os.path.join(model_dir, 'tensorboard')))
+    png = tf.io.decode_png(tf.io.read_file(os.path.join(model_dir, 'samples.png')))
+    self.assertEqual(png.shape, (4 * (8 * 9 + 1), 4 * (8 * 9 + 1), 1))
+    loaded = tfvae.keras.saving.load_model(os.path.join(model_dir, 'model.keras'))
+    self.assertIsInstance(loaded, tfvae.VAE)
+
+  def test_refuses_foreign_directory_and_keeps_it(self):
+    model_dir = self.create_tempdir().full_path
+    with open(os.path.join(model_dir, 'thesis.tex'), 'w') as f:
+      f.write('precious')
+    with self.assertRaisesRegex(ValueError, 'model_dir'):
+      experiment_lib.train(model_dir=model_dir, **_TINY)
+    self.assertEqual(os.listdir(model_dir), ['thesis.tex'])
+
+  def test_refuses_finished_run_and_other_config(self):
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    experiment_lib.train(model_dir=model_dir, **_TINY)
+    with self.assertRaisesRegex(ValueError, 'finished'):
+      experiment_lib.train(model_dir=model_dir, **_TINY)
+    with self.assertRaisesRegex(ValueError, 'latent_size'):
+      experiment_lib.train(model_dir=model_dir, **dict(_TINY, latent_size=3))
+
+  @test_util.parameterized.named_parameters(
+    ('epochs', dict(epochs=0), 'epochs'),
+    ('learning_rate', dict(learning_rate=-1.0), 'learning_rate'),
+    ('dataset', dict(dataset='imagenet'), 'name'),
+    ('strategy', dict(strategy='tpu'), 'strategy'),
+    ('architecture', dict(architecture='rnn'), 'architecture'),
+  )
+  def test_bad_arguments_fail_before_writing(self, overrides, message):
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    with self.assertRaisesRegex(ValueError, message):
+      experiment_lib.train(model_dir=model_dir, **dict(_TINY, **overrides))
+    self.assertFalse(os.path.exists(model_dir))
+
+  def test_divergence_is_reported(self):
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    with self.assertRaisesRegex(experiment_lib.TrainingDivergedError, 'NaN'):
+      experiment_lib.train(model_dir=model_dir, **dict(_TINY, learning_rate=1e30))
+
+
+if __name__ == '__main__':
+  test_util.main()
