@@ -83,3 +83,60 @@ def negative_elbo(
   kl = tf.cast(kl, reconstruction.dtype)
   loss = reconstruction + tf.cast(kl_weight, reconstruction.dtype) * kl
   return Objective(loss=loss, reconstruction=reconstruction, kl=kl)
+
+
+def log_importance_weights(x, posterior, decode, prior, z) -> tf.Tensor:
+  """`log p(x|z_k) + log p(z_k) - log q(z_k|x)` for samples `z` of the posterior.
+
+  `logsumexp_k(weights) - log K` is the importance-weighted bound IWAE_K
+  (Burda et al., 2016): it equals the ELBO at K = 1, grows with K and tends
+  to `log p(x)`.
+
+  Args:
+    x: data `[batch_size, *event_shape]`.
+    posterior: q(z|x), `batch_shape [batch_size]`, `event_shape [latent_size]`.
+    decode: callable from `[n, latent_size]` latents to p(x|z) with
+      `batch_shape [n]` (the decoder).
+    prior: p(z).
+    z: `[num_samples, batch_size, latent_size]` draws from the posterior.
+
+  Returns:
+    `[num_samples, batch_size]` log weights.
+
+  #### References
+
+  [1] Yuri Burda, Roger Grosse and Ruslan Salakhutdinov. Importance Weighted
+      Autoencoders. In ICLR, 2016. https://arxiv.org/abs/1509.00519
+  """
+  z = tf.convert_to_tensor(z)
+  x = tf.convert_to_tensor(x)
+  shape = tf.shape(z)
+  num_samples, batch_size = shape[0], shape[1]
+  likelihood = decode(tf.reshape(z, [-1, z.shape[-1]]))
+  tiled_x = tf.reshape(
+    tf.broadcast_to(x[tf.newaxis], tf.concat([[num_samples], tf.shape(x)], 0)),
+    tf.concat([[-1], tf.shape(x)[1:]], 0),
+  )
+  log_likelihood = tf.reshape(likelihood.log_prob(tiled_x), [num_samples, batch_size])
+  log_prior = tf.cast(prior.log_prob(z), log_likelihood.dtype)
+  log_posterior = tf.cast(posterior.log_prob(z), log_likelihood.dtype)
+  return log_likelihood + log_prior - log_posterior
+
+
+def bits_per_dim(log_likelihood, num_dims) -> tf.Tensor:
+  """Converts a log-likelihood in nats per example to bits per dimension.
+
+  Args:
+    log_likelihood: `[batch_size]` log p(x) in nats.
+    num_dims: number of dimensions of one example (pixels).
+
+  Returns:
+    `-log_likelihood / (num_dims * log 2)`.
+
+  #### Examples
+
+  >>> float(bits_per_dim(tf.constant(-784 * 0.6931472), 784))
+  1.0
+  """
+  log_likelihood = tf.convert_to_tensor(log_likelihood)
+  return -log_likelihood / (float(num_dims) * tf.math.log(tf.constant(2.0, log_likelihood.dtype)))
