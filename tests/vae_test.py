@@ -248,6 +248,174 @@ class VAEBadInputTest(test_util.TestCase):
       tfvae.VAE('encoder', decoder)
 
 
+def _twelve_pixel_data(n=64):
+  """Binary 3x4 images: noisy copies of four stroke patterns."""
+  rng = np.random.default_rng(3)
+  patterns = np.array(
+    [
+      [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0],
+      [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0],
+      [0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0],
+    ],
+    np.float32,
+  )
+  x = patterns[rng.integers(0, 4, n)]
+  flips = rng.uniform(size=x.shape) < 0.05
+  return np.abs(x - flips).reshape(n, 3, 4, 1).astype(np.float32)
+
+
+def _exact_log_likelihood(vae, x, limit=7.0, points=281):
+  """log p(x) = log sum_z p(x|z) p(z) dz by quadrature on a 2-D grid."""
+  axis = np.linspace(-limit, limit, points, dtype=np.float32)
+  grid = np.stack(np.meshgrid(axis, axis, indexing='ij'), -1).reshape(-1, 2)
+  likelihood = vae.decoder(grid)
+  log_prior = vae.prior.log_prob(grid).numpy()
+  log_cell = 2 * np.log(axis[1] - axis[0])
+  result = []
+  for image in x:
+    log_joint = likelihood.log_prob(np.broadcast_to(image, (len(grid), *image.shape))).numpy()
+    result.append(np.logaddexp.reduce(log_joint.astype(np.float64) + log_prior) + log_cell)
+  return np.array(result)
+
+
+class LogLikelihoodTest(test_util.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    tfvae.keras.utils.set_random_seed(test_util.test_seed())
+    cls.x = _twelve_pixel_data()
+    encoder = tfvae.make_encoder((3, 4, 1), 2, (16,))
+    decoder = tfvae.make_decoder(2, (3, 4, 1), (16,))
+    cls.vae = tfvae.VAE(encoder, decoder)
+    cls.vae.compile(keras.optimizers.Adam(3e-3))
+    cls.vae.fit(cls.x, batch_size=16, epochs=15, verbose=0)
+    cls.exact = _exact_log_likelihood(cls.vae, cls.x[:8])
+
+  def test_bounds_are_ordered_and_tight(self):
+    x = self.x[:8]
+    # E[ELBO] and E[IWAE_10] from many independent estimates.
+    elbo = np.mean([self.vae.log_likelihood(x, 1, seed=s).numpy() for s in range(200)])
+    iwae_10 = np.mean([self.vae.log_likelihood(x, 10, seed=s).numpy() for s in range(50)])
+    iwae_10k = self.vae.log_likelihood(x, 10_000, seed=7).numpy()
+    exact = self.exact
+    self.assertLess(elbo, iwae_10)
+    self.assertLess(iwae_10, np.mean(exact) + 1e-3)
+    self.assertAllClose(np.mean(iwae_10k), np.mean(exact), atol=0.01)
+    self.assertAllClose(iwae_10k, exact, atol=0.05)
+
+  def test_chunking_bounds_memory_not_the_answer_distribution(self):
+    x = self.x[:8]
+    whole = self.vae.log_likelihood(x, 2000, seed=3, chunk_size=2000).numpy()
+    chunked = self.vae.log_likelihood(x, 2000, seed=3, chunk_size=37).numpy()
+    self.assertAllClose(chunked, whole, atol=0.02)  # different draws, same estimate
+    self.assertAllEqual(chunked, self.vae.log_likelihood(x, 2000, seed=3, chunk_size=37).numpy())
+
+  def test_bits_per_dim(self):
+    x = self.x[:4]
+    nll = -self.vae.log_likelihood(x, 100, seed=0).numpy()
+    bits = tfvae.objective.bits_per_dim(-nll, 12).numpy()
+    self.assertAllClose(bits, nll / (12 * np.log(2)), rtol=1e-6)
+
+
+class ObjectiveVariantsTest(test_util.TestCase):
+
+  def _vae(self, **kwargs):
+    encoder_kwargs = kwargs.pop('encoder_kwargs', dict(kl_regularizer=False))
+    encoder = tfvae.make_encoder((3, 4, 1), 2, (16,), **encoder_kwargs)
+    decoder = tfvae.make_decoder(2, (3, 4, 1), (16,))
+    vae = tfvae.VAE(encoder, decoder, **kwargs)
+    vae.compile(keras.optimizers.Adam(1e-2))
+    return vae
+
+  def test_iwae_loss_is_negative_iwae_bound(self):
+    vae = self._vae(objective='iwae', num_samples=5)
+    x = _twelve_pixel_data(8)
+    tf.random.set_seed(5)
+    parts = vae(x)
+    self.assertEqual(parts['loss'].shape, [8])
+    self.assertEmpty(vae.losses)  # The KL is inside the weights, not added.
+    metrics = vae.evaluate(x, batch_size=8, verbose=0, return_dict=True)
+    # A 5-sample bound is at least the ELBO on average: compare with 200 draws.
+    iwae = -np.mean([vae.log_likelihood(x, 5, seed=s).numpy().mean() for s in range(200)])
+    self.assertAllClose(metrics['loss'], iwae, rtol=0.05)
+    history = vae.fit(x, batch_size=4, epochs=3, verbose=0)
+    self.assertLess(history.history['loss'][-1], history.history['loss'][0])
+
+  def test_iwae_improves_the_bound_over_elbo_training(self):
+    x = _twelve_pixel_data(64)
+    scores = {}
+    for objective, samples in (('elbo', 1), ('iwae', 8)):
+      tfvae.keras.utils.set_random_seed(1)
+      vae = self._vae(objective=objective, num_samples=samples)
+      vae.fit(x, batch_size=16, epochs=40, verbose=0)
+      scores[objective] = float(np.mean(vae.log_likelihood(x, 2000, seed=0)))
+    self.assertGreater(scores['iwae'], scores['elbo'])
+
+  def test_dreg_matches_iwae_gradient_in_expectation(self):
+    vae = self._vae(objective='iwae', num_samples=4, gradient_estimator='dreg')
+    reference = self._vae(objective='iwae', num_samples=4)
+    reference.set_weights(vae.get_weights())
+    x = tf.constant(_twelve_pixel_data(8))
+    variables = vae.encoder.trainable_variables
+
+    def gradient(model, estimator):
+      with tf.GradientTape() as tape:
+        parts = model(x, training=True)
+        loss = tf.reduce_mean(parts['dreg_encoder'] if estimator == 'dreg' else parts['loss'])
+      return tf.concat([tf.reshape(g, [-1]) for g in tape.gradient(loss, model.encoder.trainable_variables)], 0)
+
+    tf.random.set_seed(11)
+    dreg = np.stack([gradient(vae, 'dreg').numpy() for _ in range(300)])
+    standard = np.stack([gradient(reference, 'standard').numpy() for _ in range(300)])
+    del variables
+    # Same expectation (the DReG surrogate scales by 1 / batch differently: both are
+    # batch means), lower variance.
+    self.assertAllClose(dreg.mean(0), standard.mean(0), atol=4 * (standard.std(0).max() / np.sqrt(300)))
+    self.assertLess(dreg.var(0).sum(), standard.var(0).sum())
+    vae.fit(x, batch_size=4, epochs=2, verbose=0)
+
+  def test_free_bits_through_regularizer_and_vae(self):
+    x = _twelve_pixel_data(8)
+    for encoder_kwargs, kwargs in (
+      (dict(free_bits=0.5), {}),
+      (dict(kl_regularizer=False), dict(free_bits=0.5)),
+    ):
+      vae = self._vae(encoder_kwargs=encoder_kwargs, **kwargs)
+      self.assertEqual(vae.free_bits, 0.5)
+      posterior = vae.encoder(x).tensor_distribution
+      per_dim = tfvae.divergence.kl_divergence_per_dimension(posterior, vae.prior).numpy()
+      expected_term = np.sum(np.maximum(per_dim.mean(0), 0.5))
+      vae(x)
+      self.assertAllClose(float(tf.add_n(vae.losses)), expected_term, rtol=1e-4)
+
+  def test_free_bits_keep_kl_above_the_floor(self):
+    x = _twelve_pixel_data(64)
+    kls = {}
+    for free_bits in (0.0, 1.0):
+      tfvae.keras.utils.set_random_seed(2)
+      vae = self._vae(encoder_kwargs=dict(free_bits=free_bits))
+      history = vae.fit(x, batch_size=16, epochs=30, verbose=0)
+      kls[free_bits] = history.history['kl'][-1]
+    self.assertGreater(kls[1.0], kls[0.0])
+
+  @test_util.parameterized.named_parameters(
+    ('objective', dict(objective='vi'), 'objective'),
+    ('num_samples', dict(num_samples=0), 'num_samples'),
+    ('estimator', dict(gradient_estimator='reinforce'), 'gradient_estimator'),
+    ('dreg_needs_iwae', dict(gradient_estimator='dreg'), 'dreg'),
+    ('free_bits', dict(free_bits=-1.0), 'free_bits'),
+  )
+  def test_bad_arguments(self, kwargs, message):
+    with self.assertRaisesRegex(ValueError, message):
+      self._vae(**kwargs)
+
+  def test_iwae_refuses_encoder_regularizer(self):
+    with self.assertRaisesRegex(ValueError, 'kl_regularizer=False'):
+      self._vae(encoder_kwargs={}, objective='iwae', num_samples=2)
+
+
 class VAETrainingTest(test_util.TestCase):
   @test_util.parameterized.parameters('dense', 'conv')
   def test_training_on_digits_lowers_negative_elbo(self, architecture):

@@ -35,6 +35,7 @@ def make_encoder(
   prior: tfd.Distribution | None = None,
   kl_weight: float = 1.0,
   analytic_kl: bool = True,
+  free_bits: float = 0.0,
   kl_regularizer: bool = True,
   activation: str = 'relu',
   name: str = 'encoder',
@@ -66,6 +67,8 @@ def make_encoder(
       Default value: `1.0`.
     analytic_kl: closed-form KL where TFP registers one, Monte Carlo otherwise.
       Default value: `True`.
+    free_bits: floor in nats on each latent dimension's batch-mean KL.
+      Default value: `0.0` (off).
     kl_regularizer: attach the KL regularizer to the distribution layer.
       Default value: `True`.
     activation: activation of the hidden layers.
@@ -104,7 +107,7 @@ def make_encoder(
     if prior is None:
       prior = prior_lib.make_standard_normal(latent_size)
     regularizer = layers_lib.KLDivergenceRegularizer(
-      prior, kl_weight=kl_weight, analytic=analytic_kl
+      prior, kl_weight=kl_weight, analytic=analytic_kl, free_bits=free_bits
     )
 
   inputs = keras.layers.Input(shape=input_shape, name='x')

@@ -75,6 +75,7 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer, tf.Module):
     prior: tfd.Distribution,
     kl_weight: float = 1.0,
     analytic: bool = True,
+    free_bits: float = 0.0,
     name: str = 'kl_divergence_regularizer',
   ):
     """Creates the regularizer.
@@ -86,6 +87,9 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer, tf.Module):
         Default value: `1.0`.
       analytic: Python `bool`: use the closed-form KL where TFP has one.
         Default value: `True`.
+      free_bits: floor, in nats, on each latent dimension's batch-mean KL
+        (`tfvae.divergence.apply_free_bits`; diagonal Gaussians only).
+        Default value: `0.0` (off).
       name: name of the `tf.Module`.
         Default value: `'kl_divergence_regularizer'`.
 
@@ -100,6 +104,7 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer, tf.Module):
       raise TypeError(f'`prior` must be a tfd.Distribution; got {type(prior).__name__}.')
     self.prior = prior
     self.analytic = bool(analytic)
+    self.free_bits = checks.check_kl_weight(free_bits, 'free_bits')
     self.kl_weight = tf.Variable(
       checks.check_kl_weight(kl_weight), trainable=False, dtype=tf.float32, name='kl_weight'
     )
@@ -109,7 +114,12 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer, tf.Module):
       # The tensor twin of the distribution layer's output: regularized by
       # Keras as well, and must not count the KL a second time.
       return tf.zeros([], tf.float32)
-    kl = self.kl_divergence(x)
+    if self.free_bits:
+      kl = divergence_lib.apply_free_bits(
+        divergence_lib.kl_divergence_per_dimension(x, self.prior), self.free_bits
+      )
+    else:
+      kl = self.kl_divergence(x)
     return tf.cast(self.kl_weight, kl.dtype) * tf.reduce_sum(kl)
 
   def kl_divergence(self, posterior: tfd.Distribution) -> tf.Tensor:
@@ -122,6 +132,7 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer, tf.Module):
       'prior': prior_lib.serialize(self.prior),
       'kl_weight': float(self.kl_weight.numpy()),
       'analytic': self.analytic,
+      'free_bits': self.free_bits,
     }
 
 

@@ -15,6 +15,10 @@ tfd = tfp.distributions
 
 __all__ = [
   'Objective',
+  'bits_per_dim',
+  'dreg_surrogates',
+  'iwae_bound',
+  'log_importance_weights',
   'negative_elbo',
 ]
 
@@ -43,6 +47,7 @@ def negative_elbo(
   kl_weight=1.0,
   analytic_kl: bool = True,
   z: tf.Tensor | None = None,
+  free_bits: float = 0.0,
 ) -> Objective:
   """The (weighted) negative ELBO per example and its parts.
 
@@ -63,6 +68,10 @@ def negative_elbo(
     z: the posterior sample `likelihood` was computed at; used for the Monte
       Carlo KL.
       Default value: `None` (a fresh draw if one is needed).
+    free_bits: floor on each latent dimension's batch-mean KL in `loss`
+      (`divergence.apply_free_bits`); needs diagonal Gaussians. The reported
+      `kl` stays the plain KL.
+      Default value: `0.0` (off).
 
   Returns:
     An `Objective` of `[batch_size]` tensors.
@@ -81,11 +90,67 @@ def negative_elbo(
   reconstruction = -likelihood.log_prob(x)
   kl = divergence_lib.kl_divergence(posterior, prior, analytic=analytic_kl, z=z)
   kl = tf.cast(kl, reconstruction.dtype)
-  loss = reconstruction + tf.cast(kl_weight, reconstruction.dtype) * kl
+  kl_term = kl
+  if free_bits:
+    kl_term = divergence_lib.apply_free_bits(
+      divergence_lib.kl_divergence_per_dimension(posterior, prior), free_bits
+    )
+    kl_term = tf.cast(kl_term, reconstruction.dtype)
+  loss = reconstruction + tf.cast(kl_weight, reconstruction.dtype) * kl_term
   return Objective(loss=loss, reconstruction=reconstruction, kl=kl)
 
 
-def log_importance_weights(x, posterior, decode, prior, z) -> tf.Tensor:
+def iwae_bound(log_weights: tf.Tensor) -> tf.Tensor:
+  """The importance-weighted bound `logsumexp_k log w_k - log K` per example.
+
+  Args:
+    log_weights: `[num_samples, batch_size]` from `log_importance_weights`.
+
+  Returns:
+    `[batch_size]` IWAE_K <= log p(x); the ELBO when K = 1.
+
+  #### Examples
+
+  >>> round(float(iwae_bound(tf.math.log([[1.], [3.]]))[0]), 4)  # log(2)
+  0.6931
+  """
+  log_weights = tf.convert_to_tensor(log_weights)
+  num_samples = tf.cast(tf.shape(log_weights)[0], log_weights.dtype)
+  return tf.reduce_logsumexp(log_weights, axis=0) - tf.math.log(num_samples)
+
+
+def dreg_surrogates(log_weights: tf.Tensor):
+  """Surrogate losses of the doubly reparameterized IWAE gradient (DReG).
+
+  With `log_weights` computed from reparameterized samples z_k and a posterior
+  density whose parameters are held constant (`tf.stop_gradient`), and
+  normalized weights `w~ = softmax_k(log w)` treated as constants,
+
+    d/d(encoder)  IWAE = sum_k w~_k^2 d(log w_k)/d(encoder)   (through z_k),
+    d/d(decoder)  IWAE = sum_k w~_k   d(log w_k)/d(decoder).
+
+  Args:
+    log_weights: `[num_samples, batch_size]`.
+
+  Returns:
+    `(encoder_loss, decoder_loss)`, scalars to differentiate with respect to
+    the encoder's and the decoder's variables respectively (batch means of
+    the negated surrogates).
+
+  #### References
+
+  [1] George Tucker, Dieterich Lawson, Shixiang Gu and Chris J. Maddison.
+      Doubly Reparameterized Gradient Estimators for Monte Carlo Objectives.
+      In ICLR, 2019. https://arxiv.org/abs/1810.04152
+  """
+  log_weights = tf.convert_to_tensor(log_weights)
+  normalized = tf.stop_gradient(tf.nn.softmax(log_weights, axis=0))
+  encoder_loss = -tf.reduce_mean(tf.reduce_sum(tf.square(normalized) * log_weights, axis=0))
+  decoder_loss = -tf.reduce_mean(tf.reduce_sum(normalized * log_weights, axis=0))
+  return encoder_loss, decoder_loss
+
+
+def log_importance_weights(x, posterior, decode, prior, z, return_log_likelihood=False):
   """`log p(x|z_k) + log p(z_k) - log q(z_k|x)` for samples `z` of the posterior.
 
   `logsumexp_k(weights) - log K` is the importance-weighted bound IWAE_K
@@ -99,9 +164,12 @@ def log_importance_weights(x, posterior, decode, prior, z) -> tf.Tensor:
       `batch_shape [n]` (the decoder).
     prior: p(z).
     z: `[num_samples, batch_size, latent_size]` draws from the posterior.
+    return_log_likelihood: also return the `log p(x|z_k)` part.
+      Default value: `False`.
 
   Returns:
-    `[num_samples, batch_size]` log weights.
+    `[num_samples, batch_size]` log weights; with `return_log_likelihood`, the
+    pair `(log_weights, log_likelihood)`.
 
   #### References
 
@@ -120,7 +188,8 @@ def log_importance_weights(x, posterior, decode, prior, z) -> tf.Tensor:
   log_likelihood = tf.reshape(likelihood.log_prob(tiled_x), [num_samples, batch_size])
   log_prior = tf.cast(prior.log_prob(z), log_likelihood.dtype)
   log_posterior = tf.cast(posterior.log_prob(z), log_likelihood.dtype)
-  return log_likelihood + log_prior - log_posterior
+  log_weights = log_likelihood + log_prior - log_posterior
+  return (log_weights, log_likelihood) if return_log_likelihood else log_weights
 
 
 def bits_per_dim(log_likelihood, num_dims) -> tf.Tensor:

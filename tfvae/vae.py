@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfvae import divergence as divergence_lib
 from tfvae import layers as layers_lib
 from tfvae import objective as objective_lib
 from tfvae import prior as prior_lib
@@ -14,8 +15,13 @@ from tfvae.internal import keras
 tfd = tfp.distributions
 
 __all__ = [
+  'GRADIENT_ESTIMATORS',
+  'OBJECTIVES',
   'VAE',
 ]
+
+OBJECTIVES = ('elbo', 'iwae')
+GRADIENT_ESTIMATORS = ('dreg', 'standard')
 
 # Measured on the 784-512-256-32 benchmark model (2 CPU cores, XLA): 8 steps
 # per call run ~1.3x faster than 1; more gains nothing.
@@ -73,6 +79,10 @@ class VAE(keras.Model):
     prior: tfd.Distribution | None = None,
     kl_weight: float | None = None,
     analytic_kl: bool | None = None,
+    objective: str = 'elbo',
+    num_samples: int = 1,
+    gradient_estimator: str = 'standard',
+    free_bits: float | None = None,
     **kwargs,
   ):
     """Creates the VAE.
@@ -82,7 +92,10 @@ class VAE(keras.Model):
         q(z|x), as `make_encoder` returns.
       decoder: a `tf_keras.Model` from `[batch_size, latent_size]` to p(x|z),
         as `make_decoder` returns.
-      prior: p(z). Must be `None` when the encoder carries a
+      prior: p(z): a `tfd.Distribution`, or a learnable prior layer (a Keras
+        layer with a `distribution(encoder)` method, such as those in
+        `tfvae.prior`), whose weights train with the model and whose KL is a
+        Monte Carlo estimate. Must be `None` when the encoder carries a
         `KLDivergenceRegularizer`, whose prior is then used.
         Default value: `None`: the encoder regularizer's prior, else the
         standard normal.
@@ -92,6 +105,23 @@ class VAE(keras.Model):
       analytic_kl: closed-form KL where TFP registers one (else Monte Carlo);
         must equal the encoder regularizer's when it has one.
         Default value: `None`: the encoder regularizer's, else `True`.
+      objective: `'elbo'`, the negative ELBO (with `num_samples` samples
+        averaged), or `'iwae'`, the negative importance-weighted bound with
+        `num_samples` samples (Burda et al., 2016); `'iwae'` computes the KL
+        inside its weights, so the encoder must not carry a KL regularizer
+        (`make_encoder(..., kl_regularizer=False)`) and `kl_weight` does not
+        apply.
+        Default value: `'elbo'`.
+      num_samples: posterior samples per example in the training objective.
+        Default value: `1`.
+      gradient_estimator: `'standard'` (reparameterization) or `'dreg'`, the
+        doubly reparameterized estimator of the IWAE gradient (Tucker et al.,
+        2019; `objective='iwae'`, a fixed prior).
+        Default value: `'standard'`.
+      free_bits: floor in nats on each latent dimension's batch-mean KL
+        (Kingma et al., 2016); must equal the encoder regularizer's when it has
+        one.
+        Default value: `None`: the encoder regularizer's, else `0.0` (off).
       **kwargs: `tf_keras.Model` arguments (`name`, ...).
 
     Raises:
@@ -114,6 +144,30 @@ class VAE(keras.Model):
     if analytic_kl is None:
       analytic_kl = True if regularizer is None else regularizer.analytic
     self.analytic_kl = bool(analytic_kl)
+    if free_bits is None:
+      free_bits = 0.0 if regularizer is None else regularizer.free_bits
+    self.free_bits = checks.check_kl_weight(free_bits, 'free_bits')
+    self.objective = checks.check_choice(objective, OBJECTIVES, 'objective')
+    self.num_samples = checks.check_positive_int(num_samples, 'num_samples')
+    self.gradient_estimator = checks.check_choice(
+      gradient_estimator, GRADIENT_ESTIMATORS, 'gradient_estimator'
+    )
+    learnable_prior = _is_learnable_prior(prior)
+    if self.objective == 'iwae' and regularizer is not None:
+      raise ValueError(
+        "`objective`='iwae' computes the KL inside the importance weights, but the encoder "
+        'carries a KLDivergenceRegularizer that would add it again; build the encoder with '
+        '`make_encoder(..., kl_regularizer=False)`.'
+      )
+    if self.gradient_estimator == 'dreg' and (self.objective != 'iwae' or learnable_prior):
+      raise ValueError(
+        "`gradient_estimator`='dreg' needs `objective`='iwae' and a fixed (not learnable) prior."
+      )
+    if learnable_prior and regularizer is not None:
+      raise ValueError(
+        '`prior`: a learnable prior trains with the VAE, which computes its KL; build the '
+        'encoder with `make_encoder(..., kl_regularizer=False)`.'
+      )
     if regularizer is not None:
       if prior is not None:
         raise ValueError(
@@ -131,6 +185,11 @@ class VAE(keras.Model):
           f'`analytic_kl`={analytic_kl} disagrees with the encoder regularizer; pass it to '
           '`make_encoder(analytic_kl=...)`.'
         )
+      if not np.isclose(self.free_bits, regularizer.free_bits):
+        raise ValueError(
+          f'`free_bits`={free_bits} disagrees with the encoder regularizer; pass it to '
+          '`make_encoder(free_bits=...)`.'
+        )
       prior = regularizer.prior
       self._kl_weight = regularizer.kl_weight
     else:
@@ -138,8 +197,11 @@ class VAE(keras.Model):
         if self.latent_size is None:
           raise ValueError('`prior` is needed: the latent size of `encoder` is not known.')
         prior = prior_lib.make_standard_normal(self.latent_size)
-      if not isinstance(prior, tfd.Distribution):
-        raise TypeError(f'`prior` must be a tfd.Distribution; got {type(prior).__name__}.')
+      if not (learnable_prior or isinstance(prior, tfd.Distribution)):
+        raise TypeError(
+          '`prior` must be a tfd.Distribution or a learnable prior layer; got '
+          f'{type(prior).__name__}.'
+        )
       self._kl_weight = tf.Variable(kl_weight, trainable=False, dtype=tf.float32, name='kl_weight')
     self._regularizer = regularizer
     self._prior = prior
@@ -149,8 +211,13 @@ class VAE(keras.Model):
 
   @property
   def prior(self) -> tfd.Distribution:
-    """p(z), `event_shape [latent_size]`."""
-    return self._prior
+    """p(z), `event_shape [latent_size]` (built anew from a learnable prior's weights)."""
+    return self._prior_distribution()
+
+  @property
+  def prior_layer(self):
+    """The learnable prior layer, or `None` for a fixed prior."""
+    return self._prior if _is_learnable_prior(self._prior) else None
 
   @property
   def kl_weight(self) -> tf.Variable:
@@ -169,23 +236,61 @@ class VAE(keras.Model):
     self.built = True
 
   def call(self, inputs, training=None):
-    """Evaluates the objective on a batch; returns a `dict` of `[batch_size]` parts."""
+    """Evaluates the objective on a batch.
+
+    Returns:
+      `dict` of `[batch_size]` tensors: `loss` (the objective per example),
+      `reconstruction` (-log p(x|z), averaged over samples) and `kl`; with
+      `gradient_estimator='dreg'` also the DReG surrogates.
+    """
     x = tf.convert_to_tensor(inputs)
     posterior = self.encoder(x, training=training)
-    z = tf.convert_to_tensor(posterior)
-    likelihood = self.decoder(z, training=training)
-    parts = objective_lib.negative_elbo(
-      x,
-      posterior,
-      likelihood,
-      self._prior,
-      kl_weight=self._kl_weight,
-      analytic_kl=self.analytic_kl,
-      z=z,
+    prior = self._prior_distribution()
+    if self.objective == 'elbo' and self.num_samples == 1:
+      z = tf.convert_to_tensor(posterior)
+      likelihood = self.decoder(z, training=training)
+      parts = objective_lib.negative_elbo(
+        x,
+        posterior,
+        likelihood,
+        prior,
+        kl_weight=self._kl_weight,
+        analytic_kl=self.analytic_kl,
+        z=z,
+        free_bits=self.free_bits,
+      )._asdict()
+    else:
+      parts = self._multi_sample_objective(x, posterior, prior, training)
+    if self.objective == 'elbo' and self._regularizer is None:
+      # The weighted KL term (with free bits, if any), once.
+      self.add_loss(tf.reduce_mean(parts['loss'] - parts['reconstruction']))
+    return parts
+
+  def _multi_sample_objective(self, x, posterior, prior, training):
+    z = posterior.sample(self.num_samples)  # [num_samples, batch_size, latent_size]
+    decode = lambda latents: self.decoder(latents, training=training)  # noqa: E731
+    density = posterior
+    if self.gradient_estimator == 'dreg':
+      density = _stop_gradient_posterior(posterior)
+    log_weights, log_likelihood = objective_lib.log_importance_weights(
+      x, density, decode, prior, z, return_log_likelihood=True
     )
-    if self._regularizer is None:
-      self.add_loss(tf.cast(self._kl_weight, parts.kl.dtype) * tf.reduce_mean(parts.kl))
-    return parts._asdict()
+    reconstruction = -tf.reduce_mean(log_likelihood, axis=0)
+    kl = divergence_lib.kl_divergence(posterior, prior, analytic=self.analytic_kl, z=z)
+    kl = tf.cast(kl, reconstruction.dtype)
+    if self.objective == 'iwae':
+      parts = {'loss': -objective_lib.iwae_bound(log_weights)}
+    else:
+      kl_term = kl
+      if self.free_bits:
+        kl_term = divergence_lib.apply_free_bits(
+          divergence_lib.kl_divergence_per_dimension(posterior, prior), self.free_bits
+        )
+      parts = {'loss': reconstruction + tf.cast(self._kl_weight, kl.dtype) * kl_term}
+    parts.update(reconstruction=reconstruction, kl=kl)
+    if self.gradient_estimator == 'dreg':
+      parts['dreg_encoder'], parts['dreg_decoder'] = objective_lib.dreg_surrogates(log_weights)
+    return parts
 
   def compile(
     self,
@@ -246,13 +351,37 @@ class VAE(keras.Model):
 
   def train_step(self, data):
     x = self._unpack(data)
-    with tf.GradientTape() as tape:
+    # Gradients are summed over replicas: scale each replica's to the mean.
+    num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    with tf.GradientTape(persistent=self.gradient_estimator == 'dreg') as tape:
       parts = self(x, training=True)
       loss = self._total_loss(parts)
-      # Gradients are summed over replicas: scale to the global mean.
-      replica_loss = loss / tf.distribute.get_strategy().num_replicas_in_sync
-    self.optimizer.minimize(replica_loss, self.trainable_variables, tape=tape)
+      replica_loss = loss / num_replicas
+    if self.gradient_estimator == 'dreg':
+      self._apply_dreg(tape, parts, num_replicas)
+    else:
+      self.optimizer.minimize(replica_loss, self.trainable_variables, tape=tape)
     return self._update_trackers(loss, parts)
+
+  def _apply_dreg(self, tape, parts, num_replicas):
+    encoder_variables = self.encoder.trainable_variables
+    encoder_ids = {id(v) for v in encoder_variables}
+    other_variables = [v for v in self.trainable_variables if id(v) not in encoder_ids]
+    with tape:
+      regularization = tf.add_n(self.losses) if self.losses else 0.0
+      encoder_loss = (tf.reduce_mean(parts['dreg_encoder']) + regularization) / num_replicas
+      decoder_loss = (tf.reduce_mean(parts['dreg_decoder']) + regularization) / num_replicas
+      scaled = isinstance(self.optimizer, keras.mixed_precision.LossScaleOptimizer)
+      if scaled:
+        encoder_loss = self.optimizer.get_scaled_loss(encoder_loss)
+        decoder_loss = self.optimizer.get_scaled_loss(decoder_loss)
+    gradients = tape.gradient(encoder_loss, encoder_variables) + tape.gradient(
+      decoder_loss, other_variables
+    )
+    del tape
+    if scaled:
+      gradients = self.optimizer.get_unscaled_gradients(gradients)
+    self.optimizer.apply_gradients(zip(gradients, encoder_variables + other_variables))
 
   def test_step(self, data):
     x = self._unpack(data)
@@ -361,6 +490,7 @@ class VAE(keras.Model):
       `[batch_size]` estimates of log p(x).
     """
     posterior = self.encoder(x, training=False)
+    prior = self._prior_distribution()
     num_samples = tf.cast(num_samples, tf.int32)
     chunk_size = tf.minimum(tf.cast(chunk_size, tf.int32), num_samples)
     num_chunks = (num_samples + chunk_size - 1) // chunk_size
@@ -371,7 +501,7 @@ class VAE(keras.Model):
       size = tf.minimum(chunk_size, num_samples - i * chunk_size)
       chunk_seed = tf.random.experimental.stateless_fold_in(seed, i)
       z = posterior.sample(size, seed=chunk_seed)
-      log_weights = objective_lib.log_importance_weights(x, posterior, decode, self._prior, z)
+      log_weights = objective_lib.log_importance_weights(x, posterior, decode, prior, z)
       new_max = tf.maximum(running_max, tf.reduce_max(log_weights, axis=0))
       running_sum = running_sum * tf.exp(running_max - new_max) + tf.reduce_sum(
         tf.exp(log_weights - new_max), axis=0
@@ -408,7 +538,7 @@ class VAE(keras.Model):
     prior_seed, likelihood_seed = (
       (None, None) if seed is None else tfp.random.split_seed(_stateless_seed(seed))
     )
-    z = self._prior.sample(num_samples, seed=prior_seed)
+    z = self._prior_distribution().sample(num_samples, seed=prior_seed)
     likelihood = self.decoder(z, training=False)
     return likelihood.mean() if mean else likelihood.sample(seed=likelihood_seed)
 
@@ -417,10 +547,21 @@ class VAE(keras.Model):
       'name': self.name,
       'encoder': keras.saving.serialize_keras_object(self.encoder),
       'decoder': keras.saving.serialize_keras_object(self.decoder),
-      'prior': None if self._regularizer is not None else prior_lib.serialize(self._prior),
+      'prior': self._prior_config(),
       'kl_weight': float(self._kl_weight.numpy()),
       'analytic_kl': self.analytic_kl,
+      'objective': self.objective,
+      'num_samples': self.num_samples,
+      'gradient_estimator': self.gradient_estimator,
+      'free_bits': self.free_bits,
     }
+
+  def _prior_config(self):
+    if self._regularizer is not None:
+      return None
+    if _is_learnable_prior(self._prior):
+      return keras.saving.serialize_keras_object(self._prior)
+    return prior_lib.serialize(self._prior)
 
   @classmethod
   def from_config(cls, config, custom_objects=None):
@@ -429,8 +570,14 @@ class VAE(keras.Model):
       config[name] = keras.saving.deserialize_keras_object(
         config[name], custom_objects=custom_objects
       )
-    if config.get('prior') is not None:
-      config['prior'] = prior_lib.deserialize(config['prior'])
+    prior = config.get('prior')
+    if prior is not None:
+      if 'config' in prior:  # A learnable prior layer.
+        config['prior'] = keras.saving.deserialize_keras_object(
+          prior, custom_objects=custom_objects
+        )
+      else:
+        config['prior'] = prior_lib.deserialize(prior)
     return cls(**config)
 
   @tf.__internal__.tracking.no_automatic_dependency_tracking
@@ -439,10 +586,18 @@ class VAE(keras.Model):
     # resets the trackers through `metrics`.
     self._trackers = [keras.metrics.Mean(name=name) for name in ('loss', 'reconstruction', 'kl')]
 
+  def _prior_distribution(self):
+    if _is_learnable_prior(self._prior):
+      return self._prior.distribution(self.encoder)
+    return self._prior
+
   def _total_loss(self, parts):
-    # The KL is in `self.losses` once (regularizer or `add_loss`), beside any
-    # weight regularization.
-    return tf.reduce_mean(parts['reconstruction']) + tf.add_n(self.losses)
+    regularization = tf.add_n(self.losses) if self.losses else 0.0
+    if self.objective == 'elbo':
+      # The KL is in `self.losses` once (regularizer or `add_loss`), beside
+      # any weight regularization.
+      return tf.reduce_mean(parts['reconstruction']) + regularization
+    return tf.reduce_mean(parts['loss']) + regularization
 
   def _update_trackers(self, loss, parts):
     batch_size = tf.shape(parts['reconstruction'])[0]
@@ -483,6 +638,27 @@ class VAE(keras.Model):
     if isinstance(data, (np.ndarray, list)) or tf.is_tensor(data):
       return checks.check_images(np.asarray(data), name, self.event_shape)
     raise TypeError(f'`{name}` must be an array or a tf.data.Dataset; got {type(data).__name__}.')
+
+
+def _is_learnable_prior(prior):
+  return isinstance(prior, keras.layers.Layer) and callable(getattr(prior, 'distribution', None))
+
+
+def _stop_gradient_posterior(posterior):
+  """The posterior with its parameters held constant (for DReG's log q)."""
+  posterior = getattr(posterior, 'tensor_distribution', posterior)
+  if isinstance(posterior, tfd.MultivariateNormalDiag):
+    return tfd.MultivariateNormalDiag(
+      tf.stop_gradient(posterior.mean()), tf.stop_gradient(posterior.stddev())
+    )
+  if isinstance(posterior, tfd.MultivariateNormalTriL):
+    return tfd.MultivariateNormalTriL(
+      tf.stop_gradient(posterior.mean()), tf.stop_gradient(posterior.scale.to_dense())
+    )
+  raise ValueError(
+    "`gradient_estimator`='dreg' needs a Gaussian posterior (MultivariateNormalDiag or "
+    f'MultivariateNormalTriL); got {type(posterior).__name__}.'
+  )
 
 
 def _stateless_seed(seed):
