@@ -280,7 +280,6 @@ def _exact_log_likelihood(vae, x, limit=7.0, points=281):
 
 
 class LogLikelihoodTest(test_util.TestCase):
-
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
@@ -320,7 +319,6 @@ class LogLikelihoodTest(test_util.TestCase):
 
 
 class ObjectiveVariantsTest(test_util.TestCase):
-
   def _vae(self, **kwargs):
     encoder_kwargs = kwargs.pop('encoder_kwargs', dict(kl_regularizer=False))
     encoder = tfvae.make_encoder((3, 4, 1), 2, (16,), **encoder_kwargs)
@@ -364,7 +362,9 @@ class ObjectiveVariantsTest(test_util.TestCase):
       with tf.GradientTape() as tape:
         parts = model(x, training=True)
         loss = tf.reduce_mean(parts['dreg_encoder'] if estimator == 'dreg' else parts['loss'])
-      return tf.concat([tf.reshape(g, [-1]) for g in tape.gradient(loss, model.encoder.trainable_variables)], 0)
+      return tf.concat(
+        [tf.reshape(g, [-1]) for g in tape.gradient(loss, model.encoder.trainable_variables)], 0
+      )
 
     tf.random.set_seed(11)
     dreg = np.stack([gradient(vae, 'dreg').numpy() for _ in range(300)])
@@ -372,7 +372,9 @@ class ObjectiveVariantsTest(test_util.TestCase):
     del variables
     # Same expectation (the DReG surrogate scales by 1 / batch differently: both are
     # batch means), lower variance.
-    self.assertAllClose(dreg.mean(0), standard.mean(0), atol=4 * (standard.std(0).max() / np.sqrt(300)))
+    self.assertAllClose(
+      dreg.mean(0), standard.mean(0), atol=4 * (standard.std(0).max() / np.sqrt(300))
+    )
     self.assertLess(dreg.var(0).sum(), standard.var(0).sum())
     vae.fit(x, batch_size=4, epochs=2, verbose=0)
 
@@ -414,6 +416,36 @@ class ObjectiveVariantsTest(test_util.TestCase):
   def test_iwae_refuses_encoder_regularizer(self):
     with self.assertRaisesRegex(ValueError, 'kl_regularizer=False'):
       self._vae(encoder_kwargs={}, objective='iwae', num_samples=2)
+
+
+class MixedPrecisionTest(test_util.TestCase):
+  def tearDown(self):
+    keras.mixed_precision.set_global_policy('float32')
+    super().tearDown()
+
+  def _train(self, policy):
+    keras.mixed_precision.set_global_policy(policy)
+    keras.utils.set_random_seed(0)
+    (x_train, _), (x_test, _) = tfvae.datasets.load('digits')
+    vae = self.make_vae((8, 8, 1), 8, (64, 32))
+    vae.compile(keras.optimizers.Adam(1e-3))
+    # The distribution heads stay float32 under a mixed policy.
+    self.assertEqual(vae.encoder.layers[-1].compute_dtype, 'float32')
+    self.assertEqual(vae.decoder.layers[-1].compute_dtype, 'float32')
+    x = tfvae.datasets.binarize(x_train, seed=0)
+    history = vae.fit(x, batch_size=32, epochs=6, shuffle=False, verbose=0)  # 282 steps
+    self.assertTrue(np.all(np.isfinite(history.history['loss'])))
+    return vae, vae.evaluate(tfvae.datasets.binarize(x_test, 1), verbose=0, return_dict=True)
+
+  def test_loss_within_one_percent_of_float32(self):
+    _, reference = self._train('float32')
+    for policy in ('mixed_float16', 'mixed_bfloat16'):
+      with self.subTest(policy=policy):
+        vae, mixed = self._train(policy)
+        self.assertEqual(vae.encoder.layers[1].compute_dtype, policy.split('_')[1])
+        if policy == 'mixed_float16':
+          self.assertIsInstance(vae.optimizer, keras.mixed_precision.LossScaleOptimizer)
+        self.assertAllClose(mixed['loss'], reference['loss'], rtol=0.01)
 
 
 class VAETrainingTest(test_util.TestCase):
