@@ -40,7 +40,9 @@ setuptools.setup(
       'tensorflow-serving-api>=2.21,<2.22',
     ],
   },
-  entry_points={'console_scripts': ['tfvae-train=tfvae.train:run']},
+  entry_points={
+    'console_scripts': ['tfvae-export=tfvae.export:run', 'tfvae-train=tfvae.train:run']
+  },
   classifiers=[
     'Programming Language :: Python :: 3.11',
     'Topic :: Scientific/Engineering :: Artificial Intelligence',

@@ -21,11 +21,18 @@ _LATENT = test_util.LATENT_SIZE
 _UNITS = test_util.HIDDEN_UNITS
 
 
-def _vae(architecture='dense', **encoder_kwargs):
+def _vae(
+  architecture='dense', likelihood='bernoulli', prior=None, vae_kwargs=None, **encoder_kwargs
+):
   def build():
+    if prior is not None:
+      encoder_kwargs['kl_regularizer'] = False
     encoder = tfvae.make_encoder(_SHAPE, _LATENT, _UNITS, architecture, **encoder_kwargs)
-    decoder = tfvae.make_decoder(_LATENT, _SHAPE, _UNITS, architecture)
+    decoder = tfvae.make_decoder(_LATENT, _SHAPE, _UNITS, architecture, likelihood=likelihood)
     kwargs = {} if encoder_kwargs.get('kl_regularizer', True) else dict(kl_weight=0.5)
+    if prior is not None:
+      kwargs['prior'] = prior()
+    kwargs.update(vae_kwargs or {})
     return tfvae.VAE(encoder, decoder, **kwargs)
 
   return build
@@ -37,6 +44,17 @@ MODELS = {
   'conv': _vae('conv'),
   'dense_vae_owned_kl': _vae('dense', kl_regularizer=False),
   'dense_monte_carlo_kl': _vae('dense', analytic_kl=False),
+  'dense_full_covariance': _vae('dense', posterior='full_covariance'),
+  'dense_continuous_bernoulli': _vae('dense', likelihood='continuous_bernoulli'),
+  'conv_gaussian': _vae('conv', likelihood='gaussian'),
+  'dense_iaf': _vae('dense', posterior='iaf', flow_hidden_units=(7,), flow_context_size=3),
+  'dense_mixture_prior': _vae('dense', prior=lambda: tfvae.prior.MixtureOfGaussians(_LATENT, 3)),
+  'dense_vamp_prior': _vae('dense', prior=lambda: tfvae.prior.VampPrior(3, _SHAPE)),
+  'dense_iwae_dreg': _vae(
+    'dense',
+    kl_regularizer=False,
+    vae_kwargs=dict(objective='iwae', num_samples=3, gradient_estimator='dreg'),
+  ),
 }
 
 # Name -> (factory of a distribution layer, input of the layer).
@@ -49,6 +67,18 @@ LAYERS = {
     lambda: tfvae.IndependentBernoulli(_SHAPE),
     np.zeros([3, int(np.prod(_SHAPE))], np.float32),
   ),
+  'multivariate_normal_tril': (
+    lambda: tfvae.MultivariateNormalTriL(_LATENT),
+    np.zeros([3, tfvae.MultivariateNormalTriL.params_size(_LATENT)], np.float32),
+  ),
+  'independent_continuous_bernoulli': (
+    lambda: tfvae.IndependentContinuousBernoulli(_SHAPE),
+    np.zeros([3, int(np.prod(_SHAPE))], np.float32),
+  ),
+  'independent_normal': (
+    lambda: tfvae.IndependentNormal(_SHAPE),
+    np.zeros([3, int(np.prod(_SHAPE))], np.float32),
+  ),
 }
 
 
@@ -58,7 +88,7 @@ class ModelConformanceTest(test_util.TestCase):
     model.compile(keras.optimizers.Adam(1e-3), **compile_kwargs)
     return model
 
-  @test_util.parameterized.parameters(*MODELS)
+  @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
   def test_fit_evaluate_predict(self, name):
     model = self._compiled(name)
     x = self.make_images(n=8)
@@ -70,7 +100,7 @@ class ModelConformanceTest(test_util.TestCase):
     self.assertEqual(prediction.shape, x.shape)
     self.assertAllEqual(prediction, model.predict(x, verbose=0))
 
-  @test_util.parameterized.parameters(*MODELS)
+  @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
   def test_save_load_round_trip(self, name):
     model = self._compiled(name)
     x = self.make_images(n=4)
@@ -82,7 +112,7 @@ class ModelConformanceTest(test_util.TestCase):
     self.assertEqual(loaded.get_config()['kl_weight'], model.get_config()['kl_weight'])
     loaded.fit(x, batch_size=4, verbose=0)
 
-  @test_util.parameterized.parameters(*MODELS)
+  @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
   def test_config_round_trip(self, name):
     model = MODELS[name]()
     clone = tfvae.VAE.from_config(model.get_config())
@@ -91,7 +121,7 @@ class ModelConformanceTest(test_util.TestCase):
       self.assertEqual(clone_config[key], config[key])
     self.assertEqual(len(clone.weights), len(model.weights))
 
-  @test_util.parameterized.parameters(*MODELS)
+  @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
   def test_xla_training_and_inference(self, name):
     model = self._compiled(name, jit_compile=True)
     x = self.make_images(n=8)
@@ -102,7 +132,7 @@ class ModelConformanceTest(test_util.TestCase):
 
 
 class LayerConformanceTest(test_util.TestCase):
-  @test_util.parameterized.parameters(*LAYERS)
+  @test_util.parameterized.named_parameters(*((name, name) for name in LAYERS))
   def test_returns_distribution_in_and_out_of_graph(self, name):
     factory, inputs = LAYERS[name]
     layer = factory()
@@ -111,7 +141,7 @@ class LayerConformanceTest(test_util.TestCase):
     graph = tf.function(lambda t: layer(t).mean(), jit_compile=True)(inputs)
     self.assertAllClose(graph, eager.mean())
 
-  @test_util.parameterized.parameters(*LAYERS)
+  @test_util.parameterized.named_parameters(*((name, name) for name in LAYERS))
   def test_config_round_trip_without_pickles(self, name):
     factory, _ = LAYERS[name]
     layer = factory()

@@ -6,6 +6,12 @@ must be configured before TensorFlow runs its first op.
 """
 
 import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
 
 import test_util
 
@@ -66,6 +72,94 @@ class MirroredStrategyTest(test_util.TestCase):
         # One SGD step on the same batch: gradients averaged, not summed.
         self.assertLess(result['weight_gap'], 1e-5)
         self.assertNotAllClose(result['before'][0]['loss'], result['after'][0]['loss'])
+
+
+_WORKER = r"""
+import sys
+import numpy as np
+import tensorflow as tf
+strategy = tf.distribute.MultiWorkerMirroredStrategy()  # Before any other op.
+import tfvae
+from tfvae.internal import keras
+keras.utils.set_random_seed(3)
+x = np.round(np.random.default_rng(0).uniform(size=(64, 4, 6, 1))).astype(np.float32)
+with strategy.scope():
+  encoder = tfvae.make_encoder((4, 6, 1), 5, (7,))
+  decoder = tfvae.make_decoder(5, (4, 6, 1), (7,))
+  vae = tfvae.VAE(encoder, decoder)
+  vae.compile(keras.optimizers.Adam(1e-2))
+ds = tfvae.datasets.make_dataset(x, batch_size=16, seed=1)
+history = vae.fit(ds, epochs=3, verbose=0)
+np.savez(sys.argv[1], *vae.get_weights(), loss=np.array(history.history['loss']))
+"""
+
+
+def _free_ports(count):
+  sockets = [socket.socket() for _ in range(count)]
+  for s in sockets:
+    s.bind(('127.0.0.1', 0))
+  ports = [s.getsockname()[1] for s in sockets]
+  for s in sockets:
+    s.close()
+  return ports
+
+
+def _run_workers(command_for_task, timeout=240):
+  """Starts two workers on 127.0.0.1 with TF_CONFIG; returns their outputs."""
+  ports = _free_ports(2)
+  cluster = {'worker': [f'127.0.0.1:{port}' for port in ports]}
+  processes = []
+  for task in range(2):
+    env = dict(
+      os.environ,
+      PYTHONPATH=test_util.REPO_ROOT,
+      TF_CPP_MIN_LOG_LEVEL='2',
+      TF_CONFIG=json.dumps({'cluster': cluster, 'task': {'type': 'worker', 'index': task}}),
+    )
+    processes.append(
+      subprocess.Popen(
+        command_for_task(task), env=env, cwd=test_util.REPO_ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+      )
+    )  # fmt: skip
+  outputs = []
+  try:
+    for process in processes:
+      _, stderr = process.communicate(timeout=timeout)
+      outputs.append((process.returncode, stderr))
+  finally:
+    for process in processes:
+      process.kill()
+  for returncode, stderr in outputs:
+    if returncode != 0:
+      raise AssertionError(f'worker failed ({returncode}):\n{stderr[-3000:]}')
+  return outputs
+
+
+class MultiWorkerTest(test_util.TestCase):
+  def test_two_workers_end_with_identical_weights(self):
+    directory = self.create_tempdir().full_path
+    paths = [os.path.join(directory, f'worker{task}.npz') for task in range(2)]
+    _run_workers(lambda task: [sys.executable, '-c', _WORKER, paths[task]])
+    weights = [np.load(path) for path in paths]
+    self.assertEqual(weights[0].files, weights[1].files)
+    for name in weights[0].files:
+      self.assertAllEqual(weights[0][name], weights[1][name])
+    losses = weights[0]['loss']
+    self.assertTrue(np.all(np.isfinite(losses)))
+    self.assertLess(losses[-1], losses[0])
+
+  def test_main_job_with_multi_worker_strategy(self):
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    flags = [
+      f'--model_dir={model_dir}', '--strategy=multi_worker', '--epochs=2', '--latent_size=2',
+      '--hidden_units=8', '--batch_size=256', '--verbose=0',
+    ]  # fmt: skip
+    _run_workers(lambda task: [sys.executable, '-m', 'tfvae.train', *flags])
+    with open(os.path.join(model_dir, 'metrics.json')) as f:
+      self.assertTrue(np.isfinite(json.load(f)['loss']))
+    with open(os.path.join(model_dir, 'config.json')) as f:
+      self.assertEqual(json.load(f)['strategy'], 'multi_worker')
 
 
 if __name__ == '__main__':

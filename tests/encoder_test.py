@@ -4,6 +4,7 @@
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
+from tensorflow_probability.python.distributions import transformed_distribution
 
 import test_util
 import tfvae
@@ -11,6 +12,9 @@ from tfvae import layers as layers_lib
 
 tfd = tfp.distributions
 tfpl = tfp.layers
+# TFP builds this non-composite base class (not `tfd.TransformedDistribution`)
+# around bijectors that hold Keras layers, such as the IAF's MADE networks.
+_TransformedDistribution = transformed_distribution._TransformedDistribution
 
 
 class MakeEncoderTest(test_util.TestCase):
@@ -82,6 +86,69 @@ class MakeEncoderTest(test_util.TestCase):
     kwargs.update(overrides)
     with self.assertRaisesRegex(ValueError, message):
       tfvae.make_encoder(**kwargs)
+
+
+class PosteriorFamilyTest(test_util.TestCase):
+  @test_util.parameterized.parameters(
+    ('full_covariance', 'dense', tfd.MultivariateNormalTriL),
+    ('full_covariance', 'conv', tfd.MultivariateNormalTriL),
+    ('iaf', 'dense', _TransformedDistribution),
+    ('iaf', 'conv', _TransformedDistribution),
+  )
+  def test_output_family(self, posterior, architecture, distribution_type):
+    encoder = tfvae.make_encoder(
+      test_util.IMAGE_SHAPE,
+      test_util.LATENT_SIZE,
+      test_util.HIDDEN_UNITS,
+      architecture,
+      posterior=posterior,
+      flow_hidden_units=(7,),
+    )
+    posterior = encoder(self.make_images())
+    inner = posterior.tensor_distribution
+    self.assertIsInstance(inner, distribution_type)
+    self.assertEqual(inner.batch_shape, [test_util.BATCH_SIZE])
+    self.assertEqual(inner.event_shape, [test_util.LATENT_SIZE])
+    self.assertEqual(encoder.outputs[0].shape.as_list(), [None, test_util.LATENT_SIZE])
+
+  def test_full_covariance_kl_is_closed_form(self):
+    encoder = tfvae.make_encoder(test_util.IMAGE_SHAPE, 3, (7,), posterior='full_covariance')
+    regularizer = layers_lib.find_kl_regularizer(encoder)
+    self.assertTrue(regularizer.analytic)
+    x = self.make_images()
+    posterior = encoder(x).tensor_distribution
+    prior = tfvae.prior.make_standard_normal(3)
+    expected = tf.reduce_mean(tfd.kl_divergence(posterior, prior))
+    self.assertAllClose(tf.add_n(encoder.losses), expected, rtol=1e-5)
+
+  def test_iaf_kl_is_monte_carlo_with_context(self):
+    encoder = tfvae.make_encoder(
+      test_util.IMAGE_SHAPE,
+      3,
+      (7,),
+      posterior='iaf',
+      num_flows=3,
+      flow_hidden_units=(6, 6),
+      flow_context_size=4,
+    )
+    layer = encoder.layers[-1]
+    self.assertIsInstance(layer, layers_lib.InverseAutoregressiveFlow)
+    self.assertLen(layer.made_networks, 3)
+    self.assertEqual(encoder.get_layer('params').units, 2 * 3 + 4)
+    self.assertFalse(layers_lib.find_kl_regularizer(encoder).analytic)
+    encoder(self.make_images())
+    self.assertTrue(np.isfinite(float(tf.add_n(encoder.losses))))
+
+  @test_util.parameterized.named_parameters(
+    ('posterior', dict(posterior='flow'), 'posterior'),
+    ('num_flows', dict(posterior='iaf', num_flows=0), 'num_flows'),
+    ('flow_hidden_units', dict(posterior='iaf', flow_hidden_units=(0,)), 'hidden_units'),
+    ('flow_context_size', dict(posterior='iaf', flow_context_size=-2), 'context_size'),
+    ('free_bits', dict(posterior='full_covariance', free_bits=0.5), 'free_bits'),
+  )
+  def test_bad_arguments(self, overrides, message):
+    with self.assertRaisesRegex(ValueError, message):
+      tfvae.make_encoder((4, 4, 1), 2, **overrides)
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import tensorflow as tf
+from tensorboard.backend.event_processing import event_accumulator
 
 import test_util
 import tfvae
@@ -40,6 +41,47 @@ class TrainTest(test_util.TestCase):
     self.assertEqual(png.shape, (4 * (8 * 9 + 1), 4 * (8 * 9 + 1), 1))
     loaded = tfvae.keras.saving.load_model(os.path.join(model_dir, 'model.keras'))
     self.assertIsInstance(loaded, tfvae.VAE)
+
+  def test_tensorboard_summaries_and_every_png(self):
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    experiment_lib.train(model_dir=model_dir, **_TINY)
+    expected = {'train': {'scalars', 'images', 'histograms'}, 'validation': {'scalars'}}
+    for run, plugins in expected.items():
+      events = event_accumulator.EventAccumulator(
+        os.path.join(model_dir, 'tensorboard', run), size_guidance={event_accumulator.TENSORS: 0}
+      )
+      events.Reload()
+      tags = {}
+      for tag in events.Tags()['tensors']:
+        plugin = events.SummaryMetadata(tag).plugin_data.plugin_name
+        tags.setdefault(plugin, set()).add(tag)
+        self.assertEqual([e.step for e in events.Tensors(tag)], [0, 1], tag)  # Each epoch.
+      self.assertEqual(set(tags), plugins)
+      if run == 'train':
+        self.assertEqual(
+          tags['scalars'], {'loss', 'reconstruction', 'kl', 'kl_weight', 'learning_rate'}
+        )
+        self.assertEqual(tags['images'], {'reconstructions', 'samples'})
+        self.assertEqual(tags['histograms'], {'posterior_scale'})
+        images = tf.make_ndarray(events.Tensors('reconstructions')[-1].tensor_proto)
+        pairs = tf.io.decode_png(images[2])  # [width, height, png...]
+        self.assertEqual(pairs.shape, (4 * (4 * 9 + 1), 4 * (8 * 9 + 1), 1))  # 16 pairs.
+      else:
+        self.assertEqual(tags['scalars'], {'loss', 'reconstruction', 'kl'})
+
+    # Every PNG of the run opens and has its grid's (or figure's) size.
+    shapes = {
+      'reconstructions.png': (4 * (2 * 9 + 1), 4 * (10 * 9 + 1), 1),  # 10 pairs of 8x8.
+      'samples.png': (4 * (8 * 9 + 1), 4 * (8 * 9 + 1), 1),  # 8 x 8 samples.
+      'latent_manifold.png': (600, 600, 4),  # Latent size 2.
+      'latent_scatter.png': (500, 600, 4),
+      'kl_per_dimension.png': (300, 700, 4),
+    }
+    pngs = [f for f in os.listdir(model_dir) if f.endswith('.png')]
+    self.assertCountEqual(pngs, shapes)
+    for name, shape in shapes.items():
+      png = tf.io.decode_png(tf.io.read_file(os.path.join(model_dir, name)))
+      self.assertEqual(png.shape, shape, name)
 
   def test_refuses_foreign_directory_and_keeps_it(self):
     model_dir = self.create_tempdir().full_path

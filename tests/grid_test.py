@@ -30,6 +30,20 @@ class GridTest(test_util.TestCase):
     self.assertAllEqual(decoded[::3, ::3], grid)
     self.assertEqual(os.listdir(os.path.dirname(path)), ['grid.png'])
 
+  def test_pairs_grid_puts_each_row_of_inputs_above_its_reconstructions(self):
+    inputs = np.zeros((5, 2, 3, 1), np.float32)
+    reconstructions = np.full((5, 2, 3, 1), 0.5, np.float32)
+    grid = grid_lib.make_pairs_grid(inputs, reconstructions, num_columns=3)
+    self.assertEqual(grid.shape, (4 * 3 + 1, 3 * 4 + 1, 1))  # 2 rows of pairs, 3 columns.
+    cell = lambda row, column: grid[1 + 3 * row, 1 + 4 * column, 0]  # noqa: E731
+    self.assertEqual([cell(r, 0) for r in range(4)], [0, 128, 0, 128])
+    self.assertEqual([cell(2, 1), cell(3, 1)], [0, 128])  # Pair 5, second row of pairs.
+    self.assertEqual([cell(2, 2), cell(3, 2)], [255, 255])  # No pair 6: white.
+    wide = grid_lib.make_pairs_grid(inputs[:2], reconstructions[:2], num_columns=8)
+    self.assertEqual(wide.shape, (2 * 3 + 1, 2 * 4 + 1, 1))  # At most n columns.
+    with self.assertRaisesRegex(ValueError, 'same shape'):
+      grid_lib.make_pairs_grid(inputs, reconstructions[:4], num_columns=3)
+
   def test_bad_images(self):
     with self.assertRaisesRegex(ValueError, 'images'):
       grid_lib.make_grid(np.zeros((0, 2, 2, 1)), 2)

@@ -51,7 +51,6 @@ if __name__ == '__main__':
 
 
 class ImportanceWeightsTest(test_util.TestCase):
-
   def _setup(self):
     rng = np.random.default_rng(test_util.test_seed())
     x = rng.integers(0, 2, size=(3, 4)).astype(np.float32)
@@ -83,7 +82,9 @@ class ImportanceWeightsTest(test_util.TestCase):
     z = posterior.sample(1000, seed=(3, 4))
     log_weights = objective_lib.log_importance_weights(x, posterior, decode, prior, z)
     self.assertAllClose(objective_lib.iwae_bound(log_weights[:1]), log_weights[0])
-    bounds = [float(tf.reduce_mean(objective_lib.iwae_bound(log_weights[:k]))) for k in (1, 10, 1000)]
+    bounds = [
+      float(tf.reduce_mean(objective_lib.iwae_bound(log_weights[:k]))) for k in (1, 10, 1000)
+    ]
     self.assertLess(bounds[0], bounds[1])
     self.assertLess(bounds[1], bounds[2])
     expected = special.logsumexp(log_weights.numpy(), axis=0) - np.log(1000)

@@ -12,8 +12,11 @@ from tfvae.internal import checks
 from tfvae.internal import keras
 
 __all__ = [
+  'LIKELIHOODS',
   'make_decoder',
 ]
+
+LIKELIHOODS = ('bernoulli', 'continuous_bernoulli', 'gaussian')
 
 
 def make_decoder(
@@ -23,12 +26,25 @@ def make_decoder(
   architecture: str = 'dense',
   activation: str = 'relu',
   name: str = 'decoder',
+  likelihood: str = 'bernoulli',
 ) -> keras.Model:
-  """Builds p(x|z): a network ending in `tfp.layers.IndependentBernoulli`.
+  """Builds p(x|z): a network ending in a distribution layer over pixels.
 
-  Called on latents `[batch_size, latent_size]`, the model returns
-  `tfd.Independent(tfd.Bernoulli)` with `batch_shape [batch_size]` and
-  `event_shape output_shape`; its tensor twin is a binary sample.
+  Called on latents `[batch_size, latent_size]`, the model returns a
+  `tfd.Independent` product over pixels with `batch_shape [batch_size]` and
+  `event_shape output_shape`; its tensor twin is a sample. The `likelihood`
+  family (`tfvae.layers.likelihood_family(decoder)` reads it back):
+
+  * `'bernoulli'`: `tfd.Bernoulli` pixels (`IndependentBernoulli`), for
+    binary data; on grey levels its log-likelihood is a cross-entropy, not a
+    normalized density.
+  * `'continuous_bernoulli'`: `tfd.ContinuousBernoulli` pixels
+    (`IndependentContinuousBernoulli`), a normalized density for grey levels
+    in [0, 1] (Loaiza-Ganem and Cunningham, 2019).
+  * `'gaussian'`: `tfd.Normal` pixels (`IndependentNormal`), for real-valued
+    data: the network predicts the mean; the per-pixel scale is a weight of
+    the last layer, initially 0.1 and at least `1e-3` (rescale data far from
+    the [0, 1] range).
 
   Args:
     latent_size: Python `int` > 0, dimension of z.
@@ -43,13 +59,15 @@ def make_decoder(
       Default value: `'relu'`.
     name: name of the model.
       Default value: `'decoder'`.
+    likelihood: `'bernoulli'`, `'continuous_bernoulli'` or `'gaussian'`.
+      Default value: `'bernoulli'`.
 
   Returns:
     decoder: a `tf_keras.Model` from `[batch_size, latent_size]` to p(x|z).
 
   Raises:
-    ValueError: on bad `latent_size`, `output_shape`, `hidden_units` or
-      `architecture`.
+    ValueError: on bad `latent_size`, `output_shape`, `hidden_units`,
+      `architecture` or `likelihood`.
 
   #### Examples
 
@@ -57,10 +75,20 @@ def make_decoder(
   >>> likelihood = decoder(tf.zeros([3, 2]))
   >>> likelihood.event_shape.as_list()
   [8, 8, 1]
+  >>> decoder = make_decoder(2, (8, 8, 1), (16,), likelihood='continuous_bernoulli')
+  >>> decoder(tf.zeros([3, 2])).log_prob(tf.fill([3, 8, 8, 1], 0.5)).shape
+  TensorShape([3])
+
+  #### References
+
+  [1] Gabriel Loaiza-Ganem and John P. Cunningham. The continuous Bernoulli:
+      fixing a pervasive error in variational autoencoders. In NeurIPS, 2019.
+      https://arxiv.org/abs/1907.06845
   """
   latent_size = checks.check_positive_int(latent_size, 'latent_size')
   output_shape = checks.check_shape(output_shape, 'output_shape')
   architecture = checks.check_choice(architecture, encoder_lib.ARCHITECTURES, 'architecture')
+  likelihood = checks.check_choice(likelihood, LIKELIHOODS, 'likelihood')
   if hidden_units is None:
     hidden_units = encoder_lib.default_hidden_units(architecture)
     if architecture == 'dense':
@@ -94,7 +122,12 @@ def make_decoder(
     if any(extra):
       h = keras.layers.Cropping2D(((0, extra[0]), (0, extra[1])), name='crop')(h)
     logits = keras.layers.Flatten(dtype='float32', name='logits')(h)
-  likelihood = layers_lib.IndependentBernoulli(output_shape, dtype='float32', name='likelihood')(
-    logits
-  )
-  return keras.Model(inputs=inputs, outputs=likelihood, name=name)
+  layer = _LIKELIHOOD_LAYERS[likelihood](output_shape, dtype='float32', name='likelihood')
+  return keras.Model(inputs=inputs, outputs=layer(logits), name=name)
+
+
+_LIKELIHOOD_LAYERS = {
+  'bernoulli': layers_lib.IndependentBernoulli,
+  'continuous_bernoulli': layers_lib.IndependentContinuousBernoulli,
+  'gaussian': layers_lib.IndependentNormal,
+}

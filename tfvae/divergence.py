@@ -34,8 +34,17 @@ def has_analytic_kl(posterior: tfd.Distribution, prior: tfd.Distribution) -> boo
   """
   # `kullback_leibler._registered_kl` is what `tfd.kl_divergence` consults;
   # asking it avoids building (and catching) a failing op.
+  posterior, prior = _unwrap(posterior), _unwrap(prior)
   kl_lib = tfp.distributions.kullback_leibler
-  return kl_lib._registered_kl(type(_unwrap(posterior)), type(_unwrap(prior))) is not None  # pylint: disable=protected-access
+  kl_fn = kl_lib._registered_kl(type(posterior), type(prior))  # pylint: disable=protected-access
+  if kl_fn is None:
+    return False
+  if getattr(kl_fn, '__name__', '') == '_kl_transformed_transformed':
+    # Registered for any two transformed distributions (MultivariateNormalDiag
+    # is one), but only valid when both use the same bijector: not for a flow
+    # posterior against a Gaussian prior.
+    return getattr(posterior, 'bijector', None) == getattr(prior, 'bijector', None)
+  return True
 
 
 def kl_divergence(

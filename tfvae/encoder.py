@@ -14,11 +14,13 @@ tfd = tfp.distributions
 
 __all__ = [
   'ARCHITECTURES',
+  'POSTERIORS',
   'default_hidden_units',
   'make_encoder',
 ]
 
 ARCHITECTURES = ('conv', 'dense')
+POSTERIORS = ('diagonal', 'full_covariance', 'iaf')
 _DEFAULT_HIDDEN_UNITS = {'dense': (512, 256), 'conv': (32, 64)}
 
 
@@ -39,15 +41,29 @@ def make_encoder(
   kl_regularizer: bool = True,
   activation: str = 'relu',
   name: str = 'encoder',
+  posterior: str = 'diagonal',
+  num_flows: int = 2,
+  flow_hidden_units: Sequence[int] = (64, 64),
+  flow_context_size: int = 0,
 ) -> keras.Model:
-  """Builds q(z|x): a network ending in a `MultivariateNormalDiag` layer.
+  """Builds q(z|x): a network ending in a distribution layer.
 
-  The network computes `loc` and `scale` of a diagonal Gaussian; its last
-  layer turns them into the distribution, so calling the model on a batch
-  `[batch_size, *input_shape]` returns a `tfd.MultivariateNormalDiag` (inside
-  TFP's tensor-coercible wrapper: `.tensor_distribution`) with
+  The network computes the parameters of the posterior; its last layer turns
+  them into the distribution, so calling the model on a batch
+  `[batch_size, *input_shape]` returns a `tfd.Distribution` (inside TFP's
+  tensor-coercible wrapper: `.tensor_distribution`) with
   `batch_shape [batch_size]` and `event_shape [latent_size]`. Its tensor twin
-  (`encoder.outputs[0]`) is a reparameterized sample.
+  (`encoder.outputs[0]`) is a reparameterized sample. The `posterior` family:
+
+  * `'diagonal'`: `tfd.MultivariateNormalDiag` (`MultivariateNormalDiag`
+    layer); closed-form KL to a Gaussian prior.
+  * `'full_covariance'`: `tfd.MultivariateNormalTriL`
+    (`MultivariateNormalTriL` layer); closed-form KL to a Gaussian prior.
+  * `'iaf'`: a diagonal Gaussian through `num_flows` inverse autoregressive
+    flow steps (`InverseAutoregressiveFlow` layer, Kingma et al., 2016), a
+    `tfd.TransformedDistribution`; its KL is a Monte Carlo estimate at the
+    layer's own sample, and it has no analytic mean
+    (`tfvae.layers.point_estimate`).
 
   By default the distribution layer carries a `KLDivergenceRegularizer`, so
   `encoder.losses` holds `kl_weight * mean KL(q(z|x) || prior)`, once.
@@ -75,6 +91,15 @@ def make_encoder(
       Default value: `'relu'`.
     name: name of the model.
       Default value: `'encoder'`.
+    posterior: `'diagonal'`, `'full_covariance'` or `'iaf'`.
+      Default value: `'diagonal'`.
+    num_flows: number of IAF steps (`'iaf'` only).
+      Default value: `2`.
+    flow_hidden_units: widths of each IAF step's MADE network (`'iaf'` only).
+      Default value: `(64, 64)`.
+    flow_context_size: size of the context `h` the encoder computes for the
+      IAF steps; `0` makes the flow the same for every input (`'iaf'` only).
+      Default value: `0`.
 
   Returns:
     encoder: a `tf_keras.Model` from `[batch_size, *input_shape]` images to
@@ -82,8 +107,9 @@ def make_encoder(
 
   Raises:
     ValueError: on a non-positive `latent_size`, a bad `input_shape` or
-      `hidden_units`, an unknown `architecture`, or `'conv'` with non-image
-      input.
+      `hidden_units`, an unknown `architecture` or `posterior`, `'conv'` with
+      non-image input, bad flow arguments, or `free_bits` with a posterior
+      that is not diagonal.
 
   #### Examples
 
@@ -91,6 +117,15 @@ def make_encoder(
   >>> posterior = encoder(tf.zeros([3, 8, 8, 1]))
   >>> posterior.batch_shape.as_list(), posterior.event_shape.as_list()
   ([3], [2])
+  >>> encoder = make_encoder((8, 8, 1), 2, (16,), posterior='iaf', flow_hidden_units=(8,))
+  >>> encoder(tf.zeros([3, 8, 8, 1])).event_shape.as_list()
+  [2]
+
+  #### References
+
+  [1] Diederik P. Kingma, Tim Salimans, Rafal Jozefowicz, Xi Chen, Ilya
+      Sutskever and Max Welling. Improved Variational Inference with Inverse
+      Autoregressive Flow. In NeurIPS, 2016. https://arxiv.org/abs/1606.04934
   """
   input_shape = checks.check_shape(input_shape, 'input_shape')
   latent_size = checks.check_positive_int(latent_size, 'latent_size')
@@ -102,6 +137,14 @@ def make_encoder(
     raise ValueError(
       f"`architecture='conv'` needs `input_shape` (height, width, channels); got {input_shape}."
     )
+  posterior = checks.check_choice(posterior, POSTERIORS, 'posterior')
+  if free_bits and posterior != 'diagonal':
+    raise ValueError(
+      f"`free_bits` needs `posterior`='diagonal' (a per-dimension KL); got {posterior!r}."
+    )
+  if posterior == 'iaf':
+    # No closed form exists: Monte Carlo at the layer's own (cached) sample.
+    analytic_kl = False
   regularizer = None
   if kl_regularizer:
     if prior is None:
@@ -109,6 +152,24 @@ def make_encoder(
     regularizer = layers_lib.KLDivergenceRegularizer(
       prior, kl_weight=kl_weight, analytic=analytic_kl, free_bits=free_bits
     )
+  # The parameter head and the distribution stay float32 under mixed precision.
+  layer_kwargs = dict(activity_regularizer=regularizer, dtype='float32', name='posterior')
+  if posterior == 'iaf':
+    params_size = layers_lib.InverseAutoregressiveFlow.params_size(latent_size, flow_context_size)
+    distribution_layer = layers_lib.InverseAutoregressiveFlow(
+      latent_size,
+      num_flows=num_flows,
+      hidden_units=flow_hidden_units,
+      context_size=flow_context_size,
+      activation=activation,
+      **layer_kwargs,
+    )
+  elif posterior == 'full_covariance':
+    params_size = layers_lib.MultivariateNormalTriL.params_size(latent_size)
+    distribution_layer = layers_lib.MultivariateNormalTriL(latent_size, **layer_kwargs)
+  else:
+    params_size = layers_lib.MultivariateNormalDiag.params_size(latent_size)
+    distribution_layer = layers_lib.MultivariateNormalDiag(latent_size, **layer_kwargs)
 
   inputs = keras.layers.Input(shape=input_shape, name='x')
   h = inputs
@@ -122,11 +183,5 @@ def make_encoder(
   if architecture == 'dense':
     for i, units in enumerate(hidden_units):
       h = keras.layers.Dense(units, activation=activation, name=f'dense_{i}')(h)
-  # The parameter head and the distribution stay float32 under mixed precision.
-  params = keras.layers.Dense(
-    layers_lib.MultivariateNormalDiag.params_size(latent_size), dtype='float32', name='params'
-  )(h)
-  posterior = layers_lib.MultivariateNormalDiag(
-    latent_size, activity_regularizer=regularizer, dtype='float32', name='posterior'
-  )(params)
-  return keras.Model(inputs=inputs, outputs=posterior, name=name)
+  params = keras.layers.Dense(params_size, dtype='float32', name='params')(h)
+  return keras.Model(inputs=inputs, outputs=distribution_layer(params), name=name)

@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfvae import datasets as datasets_lib
+from tfvae import diagnostics as diagnostics_lib
 from tfvae import objective as objective_lib
 from tfvae import vae as vae_lib
 from tfvae.internal import checks
@@ -47,6 +48,10 @@ def evaluate(
     verbose: show a progress bar (1) or not (0).
       Default value: `1`.
 
+  For continuous likelihoods (Gaussian, continuous Bernoulli) log p(x) is a
+  density and the NLL can be negative; it is not comparable with the NLL of
+  binary data.
+
   Returns:
     `dict` with `loss` (negative ELBO at the model's `kl_weight`),
     `reconstruction`, `kl`, `nll` (-log p(x) estimated with K samples),
@@ -68,7 +73,7 @@ def evaluate(
   """
   if not isinstance(vae, vae_lib.VAE):
     raise TypeError(f'`vae` must be a tfvae.VAE; got {type(vae).__name__}.')
-  x = checks.check_images(x, 'x', vae.event_shape)
+  x = vae.check_inputs(x, 'x')
   num_samples = checks.check_positive_int(num_samples, 'num_samples')
   batch_size = checks.check_positive_int(batch_size, 'batch_size')
   if not getattr(vae, '_is_compiled', False):
@@ -77,15 +82,14 @@ def evaluate(
 
   num_batches = -(-len(x) // batch_size)
   progress = keras.utils.Progbar(len(x), verbose=verbose, unit_name='example')
-  log_likelihood, posterior_means = [], []
+  log_likelihood = []
   for i in range(num_batches):
     batch = x[i * batch_size : (i + 1) * batch_size]
     batch_seed = tf.random.experimental.stateless_fold_in(tf.constant([seed, 0], tf.int32), i)
     log_likelihood.append(vae.log_likelihood(batch, num_samples, seed=batch_seed).numpy())
-    posterior_means.append(vae.encoder(batch, training=False).mean().numpy())
     progress.add(len(batch), [('nll', -float(np.mean(log_likelihood[-1])))])
   log_likelihood = np.concatenate(log_likelihood)
-  variances = np.concatenate(posterior_means).var(axis=0)
+  active = diagnostics_lib.active_units(vae, x, threshold=ACTIVE_UNIT_THRESHOLD, seed=seed)
   num_dims = int(np.prod(vae.event_shape))
   return {
     'loss': float(bound['loss']),
@@ -93,8 +97,8 @@ def evaluate(
     'kl': float(bound['kl']),
     'nll': float(-log_likelihood.mean()),
     'bits_per_dim': float(np.mean(objective_lib.bits_per_dim(log_likelihood, num_dims))),
-    'active_units': int(np.sum(variances > ACTIVE_UNIT_THRESHOLD)),
-    'active_unit_variances': [float(v) for v in variances],
+    'active_units': int(active.count),
+    'active_unit_variances': [float(v) for v in active.variances],
     'num_samples': num_samples,
     'num_examples': len(x),
   }

@@ -5,14 +5,19 @@ import datetime
 import json
 import math
 import os
+import shutil
+import tempfile
 
 import numpy as np
 import tensorflow as tf
 
+from tfvae import callbacks as callbacks_lib
 from tfvae import datasets as datasets_lib
 from tfvae import decoder as decoder_lib
 from tfvae import encoder as encoder_lib
 from tfvae import grid as grid_lib
+from tfvae import plot as plot_lib
+from tfvae import serving as serving_lib
 from tfvae import vae as vae_lib
 from tfvae.internal import checks
 from tfvae.internal import keras
@@ -70,16 +75,21 @@ def train(
   strategy: str = 'default',
   jit_compile: bool | None = None,
   verbose: int = 1,
+  export_base: str | None = None,
 ) -> dict:
   """Trains a VAE on a dataset and writes the run to `model_dir`.
 
   Training data is binarized afresh every epoch; the test set once, with
   `seed`. `model_dir` receives `config.json` (the resolved arguments),
   `checkpoints/` (TensorFlow checkpoints of model and optimizer, each epoch),
-  `training_log.csv` (per-epoch metrics), `tensorboard/`, `metrics.json` (test metrics), `model.keras`,
-  `reconstructions.png` (test inputs above their reconstructions) and
-  `samples.png` (images from the prior). A run killed mid-way resumes from
-  its last completed epoch when started again with the same arguments.
+  `training_log.csv` (per-epoch metrics), `tensorboard/` (`VAETensorBoard`
+  summaries: scalars, image grids, posterior scales), `metrics.json` (test
+  metrics), `model.keras`, `reconstructions.png` (test inputs above their
+  reconstructions) and `samples.png` (images from the prior); with matplotlib
+  installed also `latent_scatter.png` (test posterior means by label),
+  `kl_per_dimension.png` and, for `latent_size` 2, `latent_manifold.png`
+  (see `tfvae.plot`). A run killed mid-way resumes from its last completed
+  epoch when started again with the same arguments.
 
   Args:
     dataset: a name from `tfvae.datasets.DATASETS` or a `.npz`/`.npy` path.
@@ -98,6 +108,10 @@ def train(
     strategy: one of `STRATEGIES`.
     jit_compile: XLA; `None` lets `VAE.compile` decide.
     verbose: Keras progress output (0, 1 or 2).
+    export_base: if given, the finished model is also exported for TensorFlow
+      Serving to the next version directory `<export_base>/<version>/` (see
+      `tfvae.export_saved_model`); checked before training.
+      Default value: `None`: no export.
 
   Returns:
     `dict` of test metrics (`loss`, `reconstruction`, `kl`, nats per example).
@@ -134,8 +148,14 @@ def train(
     'strategy': strategy,
     'jit_compile': jit_compile,
   }
-  (x_train, _), (x_test, _) = datasets_lib.load(dataset, data_dir=data_dir, seed=seed)
-  model_dir = _prepare_model_dir(model_dir, config)
+  (x_train, _), (x_test, y_test) = datasets_lib.load(dataset, data_dir=data_dir, seed=seed)
+  chief = _is_chief(distribution)
+  if strategy == 'multi_worker' and model_dir is None:
+    raise ValueError('`model_dir` is required with `strategy`=multi_worker (all workers share it).')
+  model_dir = _prepare_model_dir(model_dir, config, create=chief)
+  # Under multi-worker training only the chief writes the run; the other
+  # workers write their (identical) logs and checkpoints to a scratch directory.
+  output_dir = model_dir if chief else tempfile.mkdtemp(prefix='tfvae-worker-')
   if verbose:
     print(f'tfvae: writing the run to {model_dir}')
 
@@ -152,17 +172,30 @@ def train(
     decoder = decoder_lib.make_decoder(latent_size, event_shape, decoder_units, architecture)
     model = vae_lib.VAE(encoder, decoder, kl_weight=kl_weight)
     model.compile(keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+  if export_base is not None:
+    serving_lib.ServingModule(model)  # Fails now, not after training, if it cannot be served.
 
   checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
   callbacks = [
     # Log before the backup: a kill between the two repeats an epoch's row
     # rather than losing it.
-    keras.callbacks.CSVLogger(os.path.join(model_dir, 'training_log.csv'), append=True),
+    keras.callbacks.CSVLogger(os.path.join(output_dir, 'training_log.csv'), append=True),
     keras.callbacks.BackupAndRestore(os.path.join(model_dir, 'backup')),
     keras.callbacks.TerminateOnNaN(),
-    keras.callbacks.TensorBoard(os.path.join(model_dir, 'tensorboard')),
+    *(
+      [
+        callbacks_lib.VAETensorBoard(
+          os.path.join(output_dir, 'tensorboard'),
+          images=x_eval[:16],
+          seed=seed,
+          image_scale=max(1, 32 // event_shape[1]),
+        )
+      ]
+      if _is_chief(distribution)
+      else []
+    ),
     _CheckpointEachEpoch(
-      tf.train.CheckpointManager(checkpoint, os.path.join(model_dir, 'checkpoints'), 3)
+      tf.train.CheckpointManager(checkpoint, os.path.join(output_dir, 'checkpoints'), 3)
     ),
   ]
   history = model.fit(
@@ -179,8 +212,15 @@ def train(
     )
   metrics = model.evaluate(test_ds, verbose=0, return_dict=True)
   metrics = {name: float(value) for name, value in metrics.items()}
-  if _is_chief(distribution):
-    _write_outputs(model, model_dir, x_eval, metrics, seed)
+  # Every worker saves (saving is collective under multi-worker training);
+  # only the chief's copy lands in `model_dir`.
+  _write_outputs(model, output_dir, x_eval, metrics, seed, labels=y_test)
+  if not chief:
+    shutil.rmtree(output_dir, ignore_errors=True)  # Our own scratch directory.
+  if export_base is not None and chief:
+    path = serving_lib.export_saved_model(model, export_base)
+    if verbose:
+      print(f'tfvae: exported {path} for TensorFlow Serving')
   if verbose:
     print('tfvae: test ' + ', '.join(f'{k}={v:.3f}' for k, v in metrics.items()))
   return metrics
@@ -197,12 +237,14 @@ class _CheckpointEachEpoch(keras.callbacks.Callback):
     self._manager.save(checkpoint_number=epoch + 1)
 
 
-def _prepare_model_dir(model_dir, config):
+def _prepare_model_dir(model_dir, config, create=True):
   if model_dir is None:
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
     name = os.path.splitext(os.path.basename(config['dataset']))[0]
     model_dir = os.path.join('tfvae_runs', f'{name}-{stamp}')
   model_dir = os.path.abspath(os.fspath(model_dir))
+  if not create:  # A non-chief worker: the chief checks and creates the directory.
+    return model_dir
   config_path = os.path.join(model_dir, CONFIG_FILE)
   if os.path.exists(model_dir) and not os.path.isdir(model_dir):
     raise ValueError(f'`model_dir`: {model_dir} exists and is not a directory.')
@@ -227,7 +269,7 @@ def _prepare_model_dir(model_dir, config):
   return model_dir
 
 
-def _write_outputs(model, model_dir, x_eval, metrics, seed):
+def _write_outputs(model, model_dir, x_eval, metrics, seed, labels=None):
   num_pairs = min(10, len(x_eval))
   inputs = x_eval[:num_pairs]
   reconstructions = model.reconstruct(inputs).numpy()
@@ -237,6 +279,9 @@ def _write_outputs(model, model_dir, x_eval, metrics, seed):
   grid_lib.write_png(
     os.path.join(model_dir, 'samples.png'), grid_lib.make_grid(samples, num_columns=8), scale=4
   )
+  if plot_lib.is_available():  # The PNGs above need TensorFlow alone.
+    figures = ('latent_manifold', 'latent_scatter', 'kl_per_dimension')
+    plot_lib.write_figures(model, model_dir, x_eval, labels, seed=seed, figures=figures)
   tmp = os.path.join(model_dir, f'.{MODEL_FILE}.tmp.keras')
   model.save(tmp)
   os.replace(tmp, os.path.join(model_dir, MODEL_FILE))

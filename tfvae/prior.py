@@ -1,19 +1,34 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
-"""Priors p(z) over the latent space, and their (de)serialization."""
+"""Priors p(z) over the latent space: fixed ones, their (de)serialization, learnable ones.
+
+A fixed prior is a `tfd.Distribution`. A learnable prior is a Keras layer (a
+`LearnablePrior`) whose `distribution(encoder)` builds p(z) from its weights,
+so the prior trains with the model and serializes with it.
+"""
+
+import math
 
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfvae.internal import checks
+from tfvae.internal import keras
 
 tfd = tfp.distributions
 
 __all__ = [
+  'LearnablePrior',
+  'MixtureOfGaussians',
+  'VampPrior',
   'deserialize',
   'make_standard_normal',
   'serialize',
 ]
+
+# softplus(x + _SCALE_SHIFT) == 1 at x == 0, as in tfvae.layers.
+_SCALE_SHIFT = math.log(math.expm1(1.0))
+_MIN_SCALE = 1e-6
 
 
 def make_standard_normal(latent_size: int, dtype=tf.float32) -> tfd.MultivariateNormalDiag:
@@ -97,3 +112,197 @@ def deserialize(config: dict) -> tfd.MultivariateNormalDiag:
     loc=tf.constant(config['loc'], tf.float32),
     scale_diag=tf.constant(config['scale_diag'], tf.float32),
   )
+
+
+class LearnablePrior(keras.layers.Layer):
+  """Base class of learnable priors: a Keras layer that builds p(z) from its weights.
+
+  Subclasses create their weights in `__init__` and implement
+  `distribution(encoder)`, which returns a normalized `tfd.Distribution` with
+  `batch_shape []` and `event_shape [latent_size]`, differentiable with
+  respect to the layer's weights. `tfvae.VAE(prior=...)` accepts these: it
+  tracks their weights and calls `distribution(vae.encoder)` in its
+  objective, where the KL is a Monte Carlo estimate.
+  """
+
+  def distribution(self, encoder=None) -> tfd.Distribution:
+    """p(z) at the current weights.
+
+    Args:
+      encoder: the VAE's encoder, for priors defined through it
+        (`VampPrior`); others ignore it.
+        Default value: `None`.
+
+    Returns:
+      A `tfd.Distribution` with `event_shape [latent_size]`.
+    """
+    raise NotImplementedError(f'{type(self).__name__} must implement `distribution`.')
+
+  def call(self, inputs):
+    """Returns `inputs` unchanged: a prior has no forward pass; use `distribution`."""
+    return inputs
+
+
+@keras.register
+class MixtureOfGaussians(LearnablePrior):
+  """A learnable mixture of diagonal Gaussians: p(z) = sum_k pi_k N(z; mu_k, diag(sigma_k^2)).
+
+  Its weights are the component means `loc` `[num_components, latent_size]`
+  (initialized from N(0, 1), seeded by `tf_keras.utils.set_random_seed`), raw
+  scales (scale `softplus(raw + softplus^-1(1)) + 1e-6`, initially 1) and the
+  mixture `logits` `[num_components]` (initially uniform).
+  `distribution()` is a `tfd.MixtureSameFamily` of `tfd.MultivariateNormalDiag`
+  components, `batch_shape []`, `event_shape [latent_size]`.
+
+  #### Examples
+
+  >>> prior = MixtureOfGaussians(latent_size=2, num_components=3)
+  >>> p = prior.distribution()
+  >>> p.event_shape.as_list(), len(prior.trainable_weights)
+  ([2], 3)
+  >>> p.log_prob(tf.zeros([4, 2])).shape
+  TensorShape([4])
+  """
+
+  def __init__(self, latent_size: int, num_components: int, **kwargs):
+    """Creates the prior and its weights.
+
+    Args:
+      latent_size: Python `int` > 0, the dimension of z.
+      num_components: Python `int` > 0, the number of Gaussians.
+      **kwargs: `tf_keras.layers.Layer` arguments (`name`, ...).
+
+    Raises:
+      ValueError: if `latent_size` or `num_components` is not a positive
+        integer.
+    """
+    kwargs.setdefault('dtype', 'float32')
+    super().__init__(**kwargs)
+    self.latent_size = checks.check_positive_int(latent_size, 'latent_size')
+    self.num_components = checks.check_positive_int(num_components, 'num_components')
+    self.loc = self.add_weight(
+      name='loc',
+      shape=(self.num_components, self.latent_size),
+      initializer=keras.initializers.RandomNormal(stddev=1.0),
+    )
+    self.raw_scale = self.add_weight(
+      name='raw_scale', shape=(self.num_components, self.latent_size), initializer='zeros'
+    )
+    self.logits = self.add_weight(name='logits', shape=(self.num_components,), initializer='zeros')
+    self.built = True
+
+  def distribution(self, encoder=None) -> tfd.MixtureSameFamily:
+    """The mixture at the current weights; `encoder` is ignored."""
+    scale = _MIN_SCALE + tf.math.softplus(self.raw_scale + _SCALE_SHIFT)
+    return tfd.MixtureSameFamily(
+      mixture_distribution=tfd.Categorical(logits=tf.convert_to_tensor(self.logits)),
+      components_distribution=tfd.MultivariateNormalDiag(
+        loc=tf.convert_to_tensor(self.loc), scale_diag=scale
+      ),
+      name='mixture_of_gaussians_prior',
+    )
+
+  def get_config(self):
+    config = super().get_config()
+    config.update(latent_size=self.latent_size, num_components=self.num_components)
+    return config
+
+
+@keras.register
+class VampPrior(LearnablePrior):
+  """The VampPrior: the encoder's posteriors at learned pseudo-inputs, mixed uniformly.
+
+  p(z) = (1 / K) sum_k q(z | u_k), where the `K = num_components`
+  pseudo-inputs `u_k` are weights of this layer, kept in [0, 1] as
+  `sigmoid(pseudo_input_logits)` (logits initialized from N(0, 1)), and q is
+  the VAE's encoder (Tomczak and Welling, 2018). `distribution(encoder)` calls
+  the encoder on the pseudo-inputs, so the prior changes with the encoder and
+  gradients reach both. The encoder must carry no KL regularizer
+  (`make_encoder(..., kl_regularizer=False)`): the KL to this prior is
+  computed by the VAE, by Monte Carlo.
+
+  #### Examples
+
+  >>> from tfvae import encoder as encoder_lib
+  >>> encoder = encoder_lib.make_encoder((8, 8, 1), 2, (16,), kl_regularizer=False)
+  >>> prior = VampPrior(num_components=5, input_shape=(8, 8, 1))
+  >>> p = prior.distribution(encoder)
+  >>> p.batch_shape.as_list(), p.event_shape.as_list()
+  ([], [2])
+
+  #### References
+
+  [1] Jakub M. Tomczak and Max Welling. VAE with a VampPrior. In AISTATS,
+      2018. https://arxiv.org/abs/1705.07120
+  """
+
+  def __init__(self, num_components: int, input_shape, **kwargs):
+    """Creates the prior and its pseudo-inputs.
+
+    Args:
+      num_components: Python `int` > 0, the number of pseudo-inputs K.
+      input_shape: the shape of one input of the encoder, e.g. `(8, 8, 1)`.
+      **kwargs: `tf_keras.layers.Layer` arguments (`name`, ...).
+
+    Raises:
+      ValueError: if `num_components` is not a positive integer or
+        `input_shape` is not a shape.
+    """
+    kwargs.setdefault('dtype', 'float32')
+    kwargs.pop('batch_input_shape', None)
+    super().__init__(**kwargs)
+    self.num_components = checks.check_positive_int(num_components, 'num_components')
+    self.pseudo_input_shape = checks.check_shape(input_shape, 'input_shape')
+    self.pseudo_input_logits = self.add_weight(
+      name='pseudo_input_logits',
+      shape=(self.num_components, *self.pseudo_input_shape),
+      initializer=keras.initializers.RandomNormal(stddev=1.0),
+    )
+    self.built = True
+
+  @property
+  def pseudo_inputs(self) -> tf.Tensor:
+    """The pseudo-inputs in [0, 1], `[num_components, *input_shape]`."""
+    return tf.math.sigmoid(self.pseudo_input_logits)
+
+  def distribution(self, encoder=None) -> tfd.MixtureSameFamily:
+    """The uniform mixture of `encoder`'s posteriors at the pseudo-inputs.
+
+    Args:
+      encoder: the VAE's encoder, a `tf_keras.Model` from
+        `[batch_size, *input_shape]` to q(z|x) with no KL regularizer.
+
+    Returns:
+      A `tfd.MixtureSameFamily` with `batch_shape []` and the posterior's
+      `event_shape`.
+
+    Raises:
+      ValueError: if `encoder` is missing, takes inputs of another shape, or
+        carries a KL regularizer.
+    """
+    if encoder is None:
+      raise ValueError('`encoder` is required: the VampPrior is made of its posteriors.')
+    expected = getattr(encoder, 'input_shape', None)
+    if isinstance(expected, tuple) and tuple(expected[1:]) != self.pseudo_input_shape:
+      raise ValueError(
+        f'`encoder` takes inputs of shape {tuple(expected[1:])}; the VampPrior has '
+        f'pseudo-inputs of shape {self.pseudo_input_shape}.'
+      )
+    last = encoder.layers[-1] if getattr(encoder, 'layers', None) else encoder
+    if getattr(last, 'activity_regularizer', None) is not None:
+      raise ValueError(
+        '`encoder` carries an activity (KL) regularizer, which calling it on the pseudo-inputs '
+        'would add to the loss; build it with `make_encoder(..., kl_regularizer=False)`.'
+      )
+    posterior = encoder(self.pseudo_inputs)
+    posterior = getattr(posterior, 'tensor_distribution', posterior)
+    return tfd.MixtureSameFamily(
+      mixture_distribution=tfd.Categorical(logits=tf.zeros([self.num_components])),
+      components_distribution=posterior,
+      name='vamp_prior',
+    )
+
+  def get_config(self):
+    config = super().get_config()
+    config.update(num_components=self.num_components, input_shape=list(self.pseudo_input_shape))
+    return config

@@ -30,6 +30,12 @@ _DATASET = flags.DEFINE_string(
   help=f'One of {list(datasets_lib.DATASETS)}, or a .npz/.npy file of images in [0, 1].',
 )
 _EPOCHS = flags.DEFINE_integer('epochs', default=100, help='Passes over the training set.')
+_EXPORT_BASE = flags.DEFINE_string(
+  'export_base',
+  default=None,
+  help='If set, export the trained model for TensorFlow Serving to the next version '
+  'directory <export_base>/<version>/ (see python -m tfvae.export).',
+)
 _HIDDEN_UNITS = flags.DEFINE_list(
   'hidden_units',
   default=None,
@@ -81,6 +87,7 @@ def main(argv):
     strategy=_STRATEGY.value,
     jit_compile={'auto': None, 'true': True, 'false': False}[_JIT_COMPILE.value],
     verbose=_VERBOSE.value,
+    export_base=_EXPORT_BASE.value,
   )
 
 

@@ -205,6 +205,12 @@ class VAE(keras.Model):
       self._kl_weight = tf.Variable(kl_weight, trainable=False, dtype=tf.float32, name='kl_weight')
     self._regularizer = regularizer
     self._prior = prior
+    # Real-valued data for a Gaussian likelihood; values in [0, 1] otherwise.
+    self._real_valued = layers_lib.likelihood_family(decoder) == 'gaussian'
+    if self.free_bits and not isinstance(_output_layer(encoder), layers_lib.MultivariateNormalDiag):
+      raise ValueError(
+        "`free_bits` needs a diagonal Gaussian posterior (make_encoder(posterior='diagonal'))."
+      )
     if encoder.built and decoder.built:
       self.built = True  # No weights of its own to create.
     self._make_trackers()
@@ -414,16 +420,20 @@ class VAE(keras.Model):
     return super().predict(self._check_data(x, 'x'), *args, **kwargs)
 
   def reconstruct(self, x) -> tf.Tensor:
-    """The likelihood's mean at the posterior mean: E[x | z = E_q z].
+    """The likelihood's mean at the posterior's point estimate: E[x | z = E_q z].
+
+    The point estimate is the posterior mean, or for a flow posterior the
+    flow applied to its base distribution's mean (`layers.point_estimate`).
 
     Args:
       x: `[batch_size, *event_shape]` data.
 
     Returns:
-      `[batch_size, *event_shape]` probabilities; deterministic.
+      `[batch_size, *event_shape]` means (probabilities for Bernoulli pixels);
+      deterministic.
     """
     posterior = self.encoder(self._as_tensor(x), training=False)
-    return self.decoder(posterior.mean(), training=False).mean()
+    return self.decoder(layers_lib.point_estimate(posterior), training=False).mean()
 
   def elbo(self, x) -> tf.Tensor:
     """Per-example ELBO (`kl_weight` 1), one posterior sample: `[batch_size]` nats."""
@@ -471,10 +481,12 @@ class VAE(keras.Model):
       if seed is not None
       else tf.random.uniform([2], maxval=2**31 - 1, dtype=tf.int32)
     )
-    return self._log_likelihood_fn(x, tf.constant(num_samples), tf.constant(chunk_size), seed)
+    # XLA-compiled, with `chunk_size` static: one compilation per (batch
+    # shape, chunk size), whatever `num_samples` is.
+    return self._log_likelihood_fn(x, tf.constant(num_samples), seed, chunk_size)
 
-  @tf.function(reduce_retracing=True)
-  def _log_likelihood_fn(self, x, num_samples, chunk_size, seed):
+  @tf.function(jit_compile=True, reduce_retracing=True)
+  def _log_likelihood_fn(self, x, num_samples, seed, chunk_size):
     return self.importance_weighted_log_likelihood(x, num_samples, chunk_size, seed)
 
   def importance_weighted_log_likelihood(self, x, num_samples, chunk_size, seed):
@@ -483,7 +495,8 @@ class VAE(keras.Model):
     Args:
       x: `[batch_size, *event_shape]` float32 data.
       num_samples: int32 scalar K.
-      chunk_size: int32 scalar, samples decoded at once.
+      chunk_size: int32 scalar, samples decoded at once (every chunk has this
+        size; samples past `num_samples` in the last one are masked out).
       seed: int32 `[2]` stateless seed.
 
     Returns:
@@ -492,16 +505,18 @@ class VAE(keras.Model):
     posterior = self.encoder(x, training=False)
     prior = self._prior_distribution()
     num_samples = tf.cast(num_samples, tf.int32)
-    chunk_size = tf.minimum(tf.cast(chunk_size, tf.int32), num_samples)
     num_chunks = (num_samples + chunk_size - 1) // chunk_size
     batch_size = tf.shape(x)[0]
     decode = lambda z: self.decoder(z, training=False)  # noqa: E731
 
     def body(i, running_max, running_sum):
-      size = tf.minimum(chunk_size, num_samples - i * chunk_size)
       chunk_seed = tf.random.experimental.stateless_fold_in(seed, i)
-      z = posterior.sample(size, seed=chunk_seed)
+      z = posterior.sample(chunk_size, seed=chunk_seed)
       log_weights = objective_lib.log_importance_weights(x, posterior, decode, prior, z)
+      index = i * chunk_size + tf.range(chunk_size)
+      log_weights = tf.where(
+        (index < num_samples)[:, tf.newaxis], log_weights, tf.constant(-float('inf'))
+      )
       new_max = tf.maximum(running_max, tf.reduce_max(log_weights, axis=0))
       running_sum = running_sum * tf.exp(running_max - new_max) + tf.reduce_sum(
         tf.exp(log_weights - new_max), axis=0
@@ -527,8 +542,8 @@ class VAE(keras.Model):
       seed: an `int` or an int32 `[2]` stateless seed; the same seed gives the
         same images.
         Default value: `None` (random).
-      mean: return the likelihood's mean (probabilities) instead of a binary
-        draw.
+      mean: return the likelihood's mean (probabilities for Bernoulli
+        pixels) instead of a draw.
         Default value: `True`.
 
     Returns:
@@ -615,8 +630,22 @@ class VAE(keras.Model):
 
   def _as_tensor(self, x):
     if not tf.is_tensor(x):
-      x = checks.check_images(x, 'x', self.event_shape)
+      x = self.check_inputs(x, 'x')
     return tf.convert_to_tensor(x, tf.float32)
+
+  def check_inputs(self, x, name: str = 'x') -> np.ndarray:
+    """Validates data for this model; returns it as a float32 array.
+
+    Values must lie in [0, 1] (Bernoulli-family likelihoods) or be finite
+    (Gaussian likelihood), with shape `[n, *event_shape]`.
+
+    Raises:
+      TypeError: non-numeric data.
+      ValueError: wrong shape, empty, NaN/Inf, or values outside [0, 1].
+    """
+    if self._real_valued:
+      return checks.check_real_array(x, name, self.event_shape)
+    return checks.check_images(x, name, self.event_shape)
 
   def _check_data(self, data, name):
     """Checks arrays eagerly and datasets by their element spec."""
@@ -636,12 +665,16 @@ class VAE(keras.Model):
     if isinstance(data, (tuple, list)) and len(data) in (1, 2, 3):
       return type(data)([self._check_data(data[0], name)] + list(data[1:]))
     if isinstance(data, (np.ndarray, list)) or tf.is_tensor(data):
-      return checks.check_images(np.asarray(data), name, self.event_shape)
+      return self.check_inputs(np.asarray(data), name)
     raise TypeError(f'`{name}` must be an array or a tf.data.Dataset; got {type(data).__name__}.')
 
 
 def _is_learnable_prior(prior):
-  return isinstance(prior, keras.layers.Layer) and callable(getattr(prior, 'distribution', None))
+  return isinstance(prior, prior_lib.LearnablePrior)
+
+
+def _output_layer(model):
+  return model.layers[-1] if getattr(model, 'layers', None) else model
 
 
 def _stop_gradient_posterior(posterior):

@@ -10,6 +10,7 @@ __all__ = [
   'check_images',
   'check_kl_weight',
   'check_positive_int',
+  'check_real_array',
   'check_shape',
   'check_units',
 ]
@@ -112,3 +113,36 @@ def check_images(x, name, event_shape=None):
   if low < 0 or high > 1:
     raise ValueError(f'`{name}` must hold values in [0, 1]; got values in [{low}, {high}].')
   return array.astype(np.float32, copy=False)
+
+
+def check_real_array(x, name, event_shape=None):
+  """Validates an array of real-valued examples (any finite floats); returns float32.
+
+  Args:
+    x: array-like `[n, *event_shape]`.
+    name: the argument's name, for error messages.
+    event_shape: expected shape of one example, or `None` to accept any.
+
+  Returns:
+    `np.ndarray` of dtype float32.
+
+  Raises:
+    TypeError: if `x` is not numeric.
+    ValueError: if `x` is empty, has the wrong shape, or holds NaN/Inf.
+  """
+  array = np.asarray(x)
+  if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+    raise TypeError(f'`{name}` must hold real numbers; got dtype {array.dtype}.')
+  if array.ndim < 2 or array.shape[0] == 0:
+    raise ValueError(
+      f'`{name}` must be a non-empty batch `[n, *event_shape]`; got shape {array.shape}.'
+    )
+  if event_shape is not None and tuple(array.shape[1:]) != tuple(event_shape):
+    raise ValueError(
+      f'`{name}` must have shape [n, {", ".join(map(str, event_shape))}] to match the '
+      f'model; got {array.shape}.'
+    )
+  array = array.astype(np.float32, copy=False)
+  if not np.all(np.isfinite(array)):
+    raise ValueError(f'`{name}` contains NaN or Inf values.')
+  return array

@@ -1,0 +1,343 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""Keras callbacks for VAEs: TensorBoard summaries and KL warm-up."""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from tfvae import grid as grid_lib
+from tfvae import layers as layers_lib
+from tfvae.internal import checks
+from tfvae.internal import keras
+
+__all__ = [
+  'KLWarmup',
+  'VAETensorBoard',
+]
+
+_DESCRIPTIONS = {
+  'loss': 'Training objective (negative ELBO with the KL weight in effect), nats per example.',
+  'reconstruction': 'Reconstruction term -log p(x|z), nats per example.',
+  'kl': 'KL(q(z|x) || p(z)), unweighted, nats per example.',
+  'kl_weight': 'Weight of the KL term in the loss (at the end of the epoch).',
+  'learning_rate': "The optimizer's learning rate (at the end of the epoch).",
+}
+
+
+class VAETensorBoard(keras.callbacks.Callback):
+  """Writes a VAE's scalars, image grids and posterior scales for TensorBoard.
+
+  At the end of every epoch it writes, with `tf.summary`, under `log_dir`:
+
+  * `train/`: the scalars `loss`, `reconstruction` and `kl` (and any other
+    number in the epoch's logs), `kl_weight` (read from `model.kl_weight`) and
+    `learning_rate` (the optimizer's, schedules evaluated at the current
+    step); every `image_freq` epochs, the images `reconstructions` (rows of
+    `images` above rows of their reconstructions, `model.reconstruct`) and
+    `samples` (`model.sample(num_samples, seed)`, the same latent draws every
+    epoch), and the histogram `posterior_scale` (the standard deviations of
+    q(z|x) for `images`, `[len(images) * latent_size]` values).
+  * `validation/`: the `val_` scalars of the logs, without the prefix, so
+    TensorBoard draws training and validation curves of a tag together.
+
+  The step of every summary is the epoch (0-based); the files are flushed
+  each epoch. Run `tensorboard --logdir=<log_dir>` to see them. The model must
+  be a `tfvae.VAE` (the callback calls its `reconstruct`, `sample`, `encoder`
+  and `kl_weight`). It writes no graph or weight summaries: add
+  `tf_keras.callbacks.TensorBoard` with another `log_dir` for those.
+
+  #### Examples
+
+  >>> import os, tempfile
+  >>> log_dir = tempfile.mkdtemp()
+  >>> encoder = tfvae.make_encoder((8, 8, 1), latent_size=2, hidden_units=(16,))
+  >>> decoder = tfvae.make_decoder(2, (8, 8, 1), hidden_units=(16,))
+  >>> vae = tfvae.VAE(encoder, decoder)
+  >>> vae.compile()
+  >>> x = np.random.default_rng(0).uniform(size=(32, 8, 8, 1)).round().astype('float32')
+  >>> callback = VAETensorBoard(log_dir, images=x[:4], num_samples=4, num_columns=4)
+  >>> _ = vae.fit(x, epochs=1, batch_size=16, verbose=0, callbacks=[callback])
+  >>> sorted(os.listdir(log_dir))
+  ['train']
+  """
+
+  def __init__(
+    self,
+    log_dir: str,
+    images=None,
+    num_samples: int = 16,
+    num_columns: int = 8,
+    seed: int = 0,
+    image_scale: int = 1,
+    image_freq: int = 1,
+  ):
+    """Creates the callback.
+
+    Args:
+      log_dir: directory of the event files (`train/` and `validation/` are
+        created below it).
+      images: a fixed `[n, *event_shape]` batch of (validation) inputs in
+        [0, 1] whose reconstructions and posterior scales are logged.
+        Default value: `None`: no reconstructions and no histogram.
+      num_samples: images drawn from the prior for the `samples` grid; `0`
+        turns the grid off.
+        Default value: `16`.
+      num_columns: images per row of both grids.
+        Default value: `8`.
+      seed: seed of the prior draws (the same every epoch).
+        Default value: `0`.
+      image_scale: integer upscaling of the grids (nearest neighbour), so that
+        small images stay sharp.
+        Default value: `1`.
+      image_freq: write images and the histogram every `image_freq` epochs
+        (and always after the last one).
+        Default value: `1`.
+
+    Raises:
+      ValueError: bad `images`, or a count that is not a positive integer.
+    """
+    super().__init__()
+    self.log_dir = os.fspath(log_dir)
+    self.images = None if images is None else checks.check_images(images, 'images')
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
+      raise ValueError(f'`num_samples` must be a non-negative integer; got {num_samples!r}.')
+    if num_samples < 0:
+      raise ValueError(f'`num_samples` must be a non-negative integer; got {num_samples!r}.')
+    self.num_samples = int(num_samples)
+    self.num_columns = checks.check_positive_int(num_columns, 'num_columns')
+    self.seed = int(seed)
+    self.image_scale = checks.check_positive_int(image_scale, 'image_scale')
+    self.image_freq = checks.check_positive_int(image_freq, 'image_freq')
+    self._writers = {}
+    self._epochs = None
+
+  def set_params(self, params):
+    super().set_params(params)
+    self._epochs = (params or {}).get('epochs')
+
+  def on_epoch_end(self, epoch, logs=None):
+    logs = dict(logs or {})
+    train_scalars = {k: v for k, v in logs.items() if not k.startswith('val_')}
+    val_scalars = {k[len('val_') :]: v for k, v in logs.items() if k.startswith('val_')}
+    train_scalars.pop('kl_weight', None)  # Read from the model below.
+    kl_weight = _kl_weight_variable(self.model)
+    if kl_weight is not None:
+      train_scalars['kl_weight'] = float(kl_weight.numpy())
+    learning_rate = _learning_rate(self.model)
+    if learning_rate is not None:
+      train_scalars['learning_rate'] = learning_rate
+    with tf.summary.record_if(True):
+      with self._writer('train').as_default(step=epoch):
+        _write_scalars(train_scalars)
+        last_epoch = self._epochs is not None and epoch + 1 >= self._epochs
+        if epoch % self.image_freq == 0 or last_epoch:
+          self._write_images()
+      if val_scalars:
+        with self._writer('validation').as_default(step=epoch):
+          _write_scalars(val_scalars)
+    for writer in self._writers.values():
+      writer.flush()
+
+  def on_train_end(self, logs=None):
+    for writer in self._writers.values():
+      writer.close()
+    self._writers = {}
+
+  def _writer(self, name):
+    if name not in self._writers:
+      self._writers[name] = tf.summary.create_file_writer(os.path.join(self.log_dir, name))
+    return self._writers[name]
+
+  def _write_images(self):
+    if self.images is not None:
+      reconstructions = np.nan_to_num(np.asarray(self.model.reconstruct(self.images)))
+      grid = grid_lib.make_pairs_grid(self.images, reconstructions, self.num_columns)
+      tf.summary.image(
+        'reconstructions',
+        _upscale(grid, self.image_scale)[np.newaxis],
+        description='Rows of inputs above rows of their reconstructions (likelihood mean at '
+        'the posterior mean).',
+      )
+      posterior = self.model.encoder(tf.convert_to_tensor(self.images), training=False)
+      tf.summary.histogram(
+        'posterior_scale',
+        tf.reshape(posterior.stddev(), [-1]),
+        description='Standard deviations of q(z|x) over the logged inputs and latent dimensions.',
+      )
+    if self.num_samples:
+      samples = np.nan_to_num(np.asarray(self.model.sample(self.num_samples, seed=self.seed)))
+      grid = grid_lib.make_grid(samples, num_columns=min(self.num_columns, self.num_samples))
+      tf.summary.image(
+        'samples',
+        _upscale(grid, self.image_scale)[np.newaxis],
+        description='Likelihood means at draws from the prior (the same draws every epoch).',
+      )
+
+
+class KLWarmup(keras.callbacks.Callback):
+  """Ramps the KL weight linearly from 0 to `target` (KL warm-up, annealing).
+
+  Give exactly one of `warmup_steps` and `warmup_epochs`:
+
+  * `warmup_epochs=N`: epoch `e` (0-based) trains with
+    `kl_weight = target * min(1, e / N)`.
+  * `warmup_steps=N`: training step `t` (0-based, counted by
+    `model.optimizer.iterations`, so a resumed or repeated `fit` continues the
+    ramp) trains with `kl_weight = target * min(1, s / N)`, where `s` is the
+    first step of the execution that runs `t`. Keras runs
+    `steps_per_execution` steps (8 by default for `tfvae.VAE.compile`) between
+    two calls of a callback, so the weight changes once per execution: it
+    follows the exact ramp to within `steps_per_execution - 1` steps and is
+    exactly `target` from step `N` on (rounded up to a whole execution).
+    Compile with `steps_per_execution=1` for a per-step ramp.
+
+  The weight is assigned to the model's `kl_weight` variable (`tfvae.VAE`, or
+  any Keras model with one `tfvae.KLDivergenceRegularizer`, such as the
+  composition `Model(encoder.inputs, decoder(encoder.outputs[0]))`), so every
+  loss and validation loss of an epoch uses the weight in effect:
+  `loss = reconstruction + kl_weight * kl`. The weight at the end of each epoch
+  is added to the epoch's logs as `kl_weight` (seen by `History`, and by
+  `CSVLogger` when it comes after this callback). The weight stays at its last
+  value after training.
+
+  #### Examples
+
+  >>> warmup = KLWarmup(4.0, warmup_epochs=4)
+  >>> [warmup.kl_weight_at(e) for e in range(6)]
+  [0.0, 1.0, 2.0, 3.0, 4.0, 4.0]
+  >>> encoder = tfvae.make_encoder((8, 8, 1), latent_size=2, hidden_units=(16,))
+  >>> decoder = tfvae.make_decoder(2, (8, 8, 1), hidden_units=(16,))
+  >>> vae = tfvae.VAE(encoder, decoder)
+  >>> vae.compile()
+  >>> x = np.random.default_rng(0).uniform(size=(32, 8, 8, 1)).round().astype('float32')
+  >>> history = vae.fit(x, epochs=3, batch_size=16, verbose=0, callbacks=[warmup])
+  >>> history.history['kl_weight']
+  [0.0, 1.0, 2.0]
+
+  #### References
+
+  [1] Samuel R. Bowman et al. Generating Sentences from a Continuous Space.
+      In CoNLL, 2016. https://arxiv.org/abs/1511.06349
+  [2] Casper Kaae Sonderby et al. Ladder Variational Autoencoders. In
+      NeurIPS, 2016. https://arxiv.org/abs/1602.02282
+  """
+
+  def __init__(
+    self,
+    target: float = 1.0,
+    warmup_steps: int | None = None,
+    warmup_epochs: int | None = None,
+  ):
+    """Creates the callback.
+
+    Args:
+      target: the KL weight at the end of the warm-up (> 1 for a beta-VAE).
+        Default value: `1.0`.
+      warmup_steps: length of the ramp in training steps (batches).
+        Default value: `None`.
+      warmup_epochs: length of the ramp in epochs.
+        Default value: `None`.
+
+    Raises:
+      ValueError: if `target` is negative or not finite, or not exactly one of
+        `warmup_steps` and `warmup_epochs` is a positive integer.
+    """
+    super().__init__()
+    self.target = checks.check_kl_weight(target, 'target')
+    if (warmup_steps is None) == (warmup_epochs is None):
+      raise ValueError(
+        'Give exactly one of `warmup_steps` and `warmup_epochs`; got '
+        f'warmup_steps={warmup_steps!r}, warmup_epochs={warmup_epochs!r}.'
+      )
+    if warmup_steps is not None:
+      self.warmup_steps = checks.check_positive_int(warmup_steps, 'warmup_steps')
+      self.warmup_epochs = None
+    else:
+      self.warmup_steps = None
+      self.warmup_epochs = checks.check_positive_int(warmup_epochs, 'warmup_epochs')
+    self._variable = None
+
+  def kl_weight_at(self, progress: int) -> float:
+    """The weight after `progress` steps (or epochs, per the constructor).
+
+    Args:
+      progress: completed training steps (`warmup_steps`) or epochs
+        (`warmup_epochs`), >= 0.
+
+    Returns:
+      `target * min(1, progress / warmup)`, a Python `float`.
+    """
+    length = self.warmup_steps or self.warmup_epochs
+    return self.target * min(1.0, max(0, int(progress)) / length)
+
+  def on_train_begin(self, logs=None):
+    self._variable = _kl_weight_variable(self.model)
+    if self._variable is None:
+      raise ValueError(
+        'KLWarmup needs a model with a `kl_weight` variable: a tfvae.VAE, or a model with a '
+        'tfvae.KLDivergenceRegularizer.'
+      )
+
+  def on_epoch_begin(self, epoch, logs=None):
+    if self.warmup_epochs is not None:
+      self._variable.assign(self.kl_weight_at(epoch))
+
+  def on_train_batch_begin(self, batch, logs=None):
+    if self.warmup_steps is not None:
+      self._variable.assign(self.kl_weight_at(int(self.model.optimizer.iterations.numpy())))
+
+  def on_epoch_end(self, epoch, logs=None):
+    if logs is not None:
+      logs['kl_weight'] = float(self._variable.numpy())
+
+
+def _upscale(grid, scale):
+  return grid.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else grid
+
+
+def _write_scalars(scalars):
+  for name, value in scalars.items():
+    value = np.asarray(value)
+    if value.shape != () or not np.issubdtype(value.dtype, np.number):
+      continue
+    tf.summary.scalar(name, float(value), description=_DESCRIPTIONS.get(name))
+
+
+def _kl_weight_variable(model):
+  """`model.kl_weight`, or the weight of the one KL regularizer among the model's layers."""
+  variable = getattr(model, 'kl_weight', None)
+  if isinstance(variable, tf.Variable):
+    return variable
+  if model is None:
+    return None
+  regularizers = []
+  for module in [model, *model.submodules]:
+    regularizer = getattr(module, 'activity_regularizer', None)
+    if isinstance(regularizer, layers_lib.KLDivergenceRegularizer) and all(
+      regularizer is not r for r in regularizers
+    ):
+      regularizers.append(regularizer)
+  if len(regularizers) > 1:
+    raise ValueError(
+      f'The model holds {len(regularizers)} KL regularizers; anneal their `kl_weight` variables '
+      'yourself.'
+    )
+  return regularizers[0].kl_weight if regularizers else None
+
+
+def _learning_rate(model):
+  optimizer = getattr(model, 'optimizer', None)
+  if optimizer is None:
+    return None
+  learning_rate = getattr(optimizer, 'learning_rate', None)
+  if learning_rate is None:
+    learning_rate = getattr(optimizer, 'lr', None)
+  if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+    learning_rate = learning_rate(optimizer.iterations)
+  if learning_rate is None:
+    return None
+  try:
+    return float(learning_rate)
+  except (TypeError, ValueError):
+    return None

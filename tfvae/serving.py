@@ -1,0 +1,500 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""Exports a VAE as a SavedModel that TensorFlow Serving runs: signatures, versions, warmup."""
+
+import os
+import uuid
+import warnings
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from tfvae import objective as objective_lib
+from tfvae import vae as vae_lib
+from tfvae.internal import checks
+from tfvae.internal import keras
+
+tfd = tfp.distributions
+tfpl = tfp.layers
+
+__all__ = [
+  'ServingModule',
+  'WARMUP_FILE',
+  'export_saved_model',
+]
+
+# Where TF Serving looks for warmup requests, relative to a version directory.
+WARMUP_FILE = os.path.join('assets.extra', 'tf_serving_warmup_requests')
+_POSTERIOR = "a tfd.MultivariateNormalDiag (make_encoder's default posterior)"
+_LIKELIHOOD = "tfd.Independent(tfd.Bernoulli) (make_decoder's default likelihood)"
+# Decoded examples per chunk of `log_likelihood`, as `VAE.log_likelihood`'s default.
+_LOG_LIKELIHOOD_BUDGET = 65536
+
+
+class ServingModule(tf.Module):
+  """The serving signatures of a `tfvae.VAE`, as `tf.function`s over its weights.
+
+  Each signature takes and returns a `dict` of named tensors with a dynamic
+  batch dimension; all are graphs of core TensorFlow ops, so they run where
+  neither Python, TensorFlow Probability nor tfvae is available (TensorFlow
+  Serving, the C API). With `event_shape = vae.event_shape` and
+  `latent_size = vae.latent_size`:
+
+  | signature | inputs | outputs |
+  | --- | --- | --- |
+  | `serving_default`, `reconstruct` | `x` float32 `[n, *event_shape]` | `probs` float32 `[n, *event_shape]` |
+  | `encode` | `x` | `loc`, `scale` float32 `[n, latent_size]` |
+  | `decode` | `z` float32 `[n, latent_size]` | `probs`, `logits` float32 `[n, *event_shape]` |
+  | `sample` | `num` int32 `[]`, `seed` int32 `[2]` | `probs`, `samples` float32 `[num, *event_shape]` |
+  | `elbo` | `x`, `seed` | `elbo` float32 `[n]` |
+  | `log_likelihood` | `x`, `num_samples` int32 `[]`, `seed` | `log_likelihood` float32 `[n]` |
+
+  `reconstruct`, `encode` and `decode` hold no random op: the same request
+  always gets the same answer. `reconstruct` is the likelihood's mean at the
+  posterior mean (`vae.reconstruct`). `sample` draws z from the prior and
+  returns the likelihood's mean (`vae.sample(num, seed)`) and a binary draw
+  from it (`vae.sample(num, seed, mean=False)`). `elbo` is
+  `log p(x|z) - KL(q(z|x) || p(z))` at one posterior draw z (the KL in closed
+  form where `vae.analytic_kl` allows), and `log_likelihood` the
+  importance-weighted estimate of log p(x) of
+  `vae.importance_weighted_log_likelihood`, in chunks of
+  `min(num_samples, 65536 // n)` samples as `vae.log_likelihood` picks (only
+  when the VAE has that estimator). A seed is an int32 `[2]` stateless seed:
+  the same seed gives the same answer.
+
+  For TF Serving's REST row format (`instances`), where every input gains a
+  batch dimension, `num`, `num_samples` and `seed` also take one value per
+  instance, which must all be equal. Invalid inputs (a wrong inner shape,
+  values of `x` outside [0, 1], NaN or Inf, `num < 1`) fail with
+  `INVALID_ARGUMENT` and a message naming the input.
+
+  #### Examples
+
+  >>> encoder = tfvae.make_encoder((8, 8, 1), latent_size=2, hidden_units=(16,))
+  >>> decoder = tfvae.make_decoder(2, (8, 8, 1), hidden_units=(16,))
+  >>> module = ServingModule(tfvae.VAE(encoder, decoder))
+  >>> sorted(module.signatures)
+  ['decode', 'elbo', 'encode', 'log_likelihood', 'reconstruct', 'sample', 'serving_default']
+  >>> module.encode(tf.zeros([3, 8, 8, 1]))['loc'].shape
+  TensorShape([3, 2])
+  >>> module.sample(num=4, seed=[1, 2])['samples'].shape
+  TensorShape([4, 8, 8, 1])
+  """
+
+  def __init__(self, vae: vae_lib.VAE, name: str = 'tfvae_serving'):
+    """Traces the signatures of `vae`.
+
+    Args:
+      vae: a `tfvae.VAE` whose encoder returns a `tfd.MultivariateNormalDiag`
+        and whose decoder returns `tfd.Independent(tfd.Bernoulli)` (the
+        defaults of `make_encoder` and `make_decoder`), each a functional or
+        `Sequential` model ending in a distribution layer; any prior.
+      name: name of the module.
+        Default value: `'tfvae_serving'`.
+
+    Raises:
+      TypeError: if `vae` is not a `tfvae.VAE`.
+      ValueError: if its networks are not of that kind or its shapes are
+        unknown.
+    """
+    super().__init__(name=name)
+    if not isinstance(vae, vae_lib.VAE):
+      raise TypeError(f'`vae` must be a tfvae.VAE; got {type(vae).__name__}.')
+    if vae.event_shape is None or vae.latent_size is None:
+      raise ValueError('`vae` must have a known `event_shape` and `latent_size` to be exported.')
+    self._keep_untracked(
+      vae=vae,
+      event_shape=tuple(int(d) for d in vae.event_shape),
+      latent_size=int(vae.latent_size),
+      posterior=_split_network(
+        vae.encoder, 'encoder', vae.event_shape, _POSTERIOR, _is_normal_diag
+      ),
+      likelihood=_split_network(
+        vae.decoder, 'decoder', (vae.latent_size,), _LIKELIHOOD, _is_bernoulli
+      ),
+    )
+    # Only the variables are tracked: tracking the Keras models themselves can
+    # fail at save (their distribution layers and regularizers).
+    self._weights = _unique_variables(
+      vae.variables,
+      vae.encoder.variables,
+      vae.decoder.variables,
+      getattr(vae.prior, 'variables', ()),
+    )
+    x = tf.TensorSpec([None, *self.event_shape], tf.float32, name='x')
+    z = tf.TensorSpec([None, self.latent_size], tf.float32, name='z')
+    # Counts and seeds have an unknown rank, so that the REST row format can
+    # give them a batch dimension; the graph checks them.
+    num = tf.TensorSpec(None, tf.int32, name='num')
+    num_samples = tf.TensorSpec(None, tf.int32, name='num_samples')
+    seed = tf.TensorSpec(None, tf.int32, name='seed')
+
+    def function(fn, *specs):
+      return tf.function(fn, input_signature=specs, autograph=False)
+
+    self.reconstruct = function(self._reconstruct, x)
+    self.encode = function(self._encode, x)
+    self.decode = function(self._decode, z)
+    self.sample = function(self._sample, num, seed)
+    self.elbo = function(self._elbo, x, seed)
+    self.log_likelihood = None
+    if hasattr(vae, 'importance_weighted_log_likelihood'):
+      self.log_likelihood = function(self._log_likelihood, x, num_samples, seed)
+
+  @property
+  def event_shape(self) -> tuple:
+    """The shape of one example, `x.shape[1:]`."""
+    return self._event_shape
+
+  @property
+  def latent_size(self) -> int:
+    """The dimension of z."""
+    return self._latent_size
+
+  @property
+  def signatures(self) -> dict:
+    """Signature name -> concrete function, as `tf.saved_model.save` takes them."""
+    functions = {
+      'serving_default': self.reconstruct,
+      'reconstruct': self.reconstruct,
+      'encode': self.encode,
+      'decode': self.decode,
+      'sample': self.sample,
+      'elbo': self.elbo,
+      'log_likelihood': self.log_likelihood,
+    }
+    return {
+      name: function.get_concrete_function()
+      for name, function in functions.items()
+      if function is not None
+    }
+
+  def warmup_inputs(self) -> dict:
+    """One small valid request per signature: name -> `dict` of NumPy inputs."""
+    x = np.zeros([1, *self.event_shape], np.float32)
+    seed = np.array([0, 0], np.int32)
+    inputs = {
+      'serving_default': {'x': x},
+      'reconstruct': {'x': x},
+      'encode': {'x': x},
+      'decode': {'z': np.zeros([1, self.latent_size], np.float32)},
+      'sample': {'num': np.int32(1), 'seed': seed},
+      'elbo': {'x': x, 'seed': seed},
+      'log_likelihood': {'x': x, 'num_samples': np.int32(2), 'seed': seed},
+    }
+    return {name: inputs[name] for name in self.signatures}
+
+  @tf.__internal__.tracking.no_automatic_dependency_tracking
+  def _keep_untracked(self, **attributes):
+    # The SavedModel holds the traced graphs and the variables, nothing else.
+    for name, value in attributes.items():
+      setattr(self, f'_{name}', value)
+
+  def _reconstruct(self, x):
+    x = _check_data(x, 'x', self.event_shape)
+    return {'probs': self._likelihood(self._posterior(x).mean()).mean()}
+
+  def _encode(self, x):
+    posterior = self._posterior(_check_data(x, 'x', self.event_shape))
+    return {'loc': posterior.mean(), 'scale': posterior.stddev()}
+
+  def _decode(self, z):
+    likelihood = self._likelihood(_check_latents(z, self.latent_size))
+    return {'probs': likelihood.mean(), 'logits': likelihood.distribution.logits}
+
+  def _sample(self, num, seed):
+    num = _check_count(num, 'num')
+    # As `VAE.sample`: one half of the seed for z, the other for the draw.
+    prior_seed, likelihood_seed = tfp.random.split_seed(_check_seed(seed))
+    likelihood = self._likelihood(self._vae.prior.sample(num, seed=prior_seed))
+    samples = likelihood.sample(seed=likelihood_seed)
+    return {'probs': likelihood.mean(), 'samples': tf.cast(samples, tf.float32)}
+
+  def _elbo(self, x, seed):
+    x = _check_data(x, 'x', self.event_shape)
+    seed = _check_seed(seed)
+    posterior = self._posterior(x)
+    z = posterior.sample(seed=seed)
+    parts = objective_lib.negative_elbo(
+      x,
+      posterior,
+      self._likelihood(z),
+      self._vae.prior,
+      kl_weight=1.0,
+      analytic_kl=self._vae.analytic_kl,
+      z=z,
+    )
+    return {'elbo': -(parts.reconstruction + parts.kl)}
+
+  def _log_likelihood(self, x, num_samples, seed):
+    x = _check_data(x, 'x', self.event_shape)
+    num_samples = _check_count(num_samples, 'num_samples')
+    seed = _check_seed(seed)
+    # The chunk size `VAE.log_likelihood` picks, so both give the same estimate.
+    batch_size = tf.maximum(tf.shape(x)[0], 1)
+    chunk_size = tf.maximum(1, tf.minimum(num_samples, _LOG_LIKELIHOOD_BUDGET // batch_size))
+    estimate = self._vae.importance_weighted_log_likelihood(x, num_samples, chunk_size, seed)
+    return {'log_likelihood': estimate}
+
+
+def export_saved_model(
+  vae: vae_lib.VAE,
+  export_base: str,
+  version: int | None = None,
+  overwrite: bool = False,
+  warmup: bool = True,
+) -> str:
+  """Writes `vae` as a SavedModel to `export_base/<version>/`, the layout TF Serving polls.
+
+  The SavedModel holds the signatures of `ServingModule` (see there for their
+  inputs, outputs, dtypes and shapes) and the network weights; it loads with
+  `tf.saved_model.load` in a process that imports only TensorFlow, runs in
+  `tensorflow/serving` and in `saved_model_cli run`. It is written to a
+  hidden temporary directory inside `export_base` and renamed into place, so a
+  server polling `export_base` never sees a half-written version, and an
+  export that fails leaves no version directory behind (a killed process may
+  leave a hidden `.<version>.tmp-*` directory, which servers ignore).
+
+  With `warmup` and tensorflow-serving-api installed (`pip install
+  tfvae[serving]`), `assets.extra/tf_serving_warmup_requests` holds one small
+  `PredictionLog` request per signature, which TF Serving replays before it
+  serves the version. Without tensorflow-serving-api the warmup file is
+  skipped with a warning.
+
+  Args:
+    vae: the `tfvae.VAE` to export.
+    export_base: directory of versions; created if missing.
+    version: positive integer name of the version directory.
+      Default value: `None`: one more than the largest version in
+      `export_base`, or 1.
+    overwrite: replace an existing version directory (by a second rename; a
+      server polling at that moment may briefly miss the version).
+      Default value: `False`.
+    warmup: write the warmup requests.
+      Default value: `True`.
+
+  Returns:
+    The path of the version directory written.
+
+  Raises:
+    FileExistsError: if the version exists and `overwrite` is false.
+    TypeError: if `vae` is not a `tfvae.VAE`.
+    ValueError: on a bad `version`, or networks that cannot be served (see
+      `ServingModule`).
+
+  #### Examples
+
+  >>> import shutil, tempfile
+  >>> encoder = tfvae.make_encoder((8, 8, 1), latent_size=2, hidden_units=(16,))
+  >>> decoder = tfvae.make_decoder(2, (8, 8, 1), hidden_units=(16,))
+  >>> export_base = tempfile.mkdtemp()
+  >>> path = export_saved_model(tfvae.VAE(encoder, decoder), export_base)
+  >>> os.path.relpath(path, export_base)
+  '1'
+  >>> loaded = tf.saved_model.load(path)
+  >>> reconstruct = loaded.signatures['reconstruct']
+  >>> reconstruct(x=tf.zeros([3, 8, 8, 1]))['probs'].shape
+  TensorShape([3, 8, 8, 1])
+  >>> shutil.rmtree(export_base)
+  """
+  export_base = os.fspath(export_base)
+  if version is None:
+    version = _next_version(export_base)
+  version = checks.check_positive_int(version, 'version')
+  path = os.path.join(export_base, str(version))
+  if tf.io.gfile.exists(path) and not overwrite:
+    raise FileExistsError(
+      f'{path} exists; pick another `version`, pass `version=None` for the next one, '
+      'or `overwrite=True`.'
+    )
+  module = ServingModule(vae)
+  tf.io.gfile.makedirs(export_base)
+  token = uuid.uuid4().hex[:12]
+  staging = os.path.join(export_base, f'.{version}.tmp-{token}')
+  retired = os.path.join(export_base, f'.{version}.old-{token}')
+  try:
+    tf.saved_model.save(module, staging, signatures=module.signatures)
+    if warmup:
+      _write_warmup(module, staging)
+    if tf.io.gfile.exists(path):
+      if not overwrite:
+        raise FileExistsError(f'{path} appeared during the export; it was left untouched.')
+      tf.io.gfile.rename(path, retired)
+    tf.io.gfile.rename(staging, path)
+  except BaseException:
+    if tf.io.gfile.exists(retired) and not tf.io.gfile.exists(path):
+      tf.io.gfile.rename(retired, path)  # Put the old version back.
+    if tf.io.gfile.exists(staging):
+      tf.io.gfile.rmtree(staging)
+    raise
+  if tf.io.gfile.exists(retired):
+    tf.io.gfile.rmtree(retired)
+  return path
+
+
+def _next_version(export_base):
+  """One more than the largest integer-named entry of `export_base`, or 1."""
+  if not tf.io.gfile.isdir(export_base):
+    return 1
+  names = (name.rstrip('/') for name in tf.io.gfile.listdir(export_base))
+  return max([0, *(int(name) for name in names if name.isdigit())]) + 1
+
+
+def _split_network(network, name, input_shape, family, check):
+  """`params -> distribution` of a network ending in a distribution layer, without sampling.
+
+  Calling the distribution layer would also draw its tensor twin (a random
+  sample) and evaluate its KL regularizer; the network up to the layer's
+  input and the layer's own `make_distribution_fn` give the distribution
+  alone.
+  """
+  layers = getattr(network, 'layers', None)
+  last = layers[-1] if layers else None
+  if not isinstance(last, tfpl.DistributionLambda):
+    raise ValueError(
+      f'`{name}` must end in a distribution layer to be exported; its last layer is '
+      f'{type(last).__name__}.'
+    )
+  try:
+    params = keras.Model(network.inputs, last.input, name=f'{network.name}_params')
+  except (AttributeError, TypeError, ValueError) as error:
+    raise ValueError(
+      f'`{name}` must be a functional or Sequential tf_keras model to be exported: {error}'
+    ) from None
+  make_distribution = last._make_distribution_fn  # pylint: disable=protected-access
+
+  def distribution(inputs):
+    return make_distribution(params(inputs, training=False))
+
+  example = distribution(tf.zeros([1, *input_shape]))
+  if not check(example):
+    inner = getattr(example, 'distribution', None)
+    returned = type(example).__name__ + (f'({type(inner).__name__})' if inner else '')
+    raise ValueError(f'`{name}` must return {family} to be exported; it returns {returned}.')
+  return distribution
+
+
+def _is_normal_diag(distribution):
+  return isinstance(distribution, tfd.MultivariateNormalDiag)
+
+
+def _is_bernoulli(distribution):
+  return isinstance(distribution, tfd.Independent) and isinstance(
+    distribution.distribution, tfd.Bernoulli
+  )
+
+
+def _unique_variables(*collections):
+  seen, result = set(), []
+  for collection in collections:
+    for variable in collection:
+      if variable.ref() not in seen:
+        seen.add(variable.ref())
+        result.append(variable)
+  return result
+
+
+def _assert(condition, *data):
+  return tf.debugging.Assert(condition, list(data), summarize=16)
+
+
+def _assert_shape(x, name, inner_shape):
+  """Asserts that `x` has shape `[batch_size, *inner_shape]` with `batch_size >= 1`."""
+  shape = tf.shape(x)
+  rank = len(inner_shape) + 1
+  # Padded, so that a wrong rank compares unequal instead of failing to compare.
+  padded = tf.concat([shape, tf.zeros([rank], tf.int32)], 0)[:rank]
+  shape_ok = tf.logical_and(
+    tf.equal(tf.size(shape), rank),
+    tf.logical_and(padded[0] >= 1, tf.reduce_all(tf.equal(padded[1:], inner_shape))),
+  )
+  dims = ', '.join(str(d) for d in inner_shape)
+  return _assert(
+    shape_ok, f'`{name}` must have shape [batch_size, {dims}], batch_size >= 1; got', shape
+  )
+
+
+def _check_data(x, name, event_shape):
+  """`x` after asserting shape `[n, *event_shape]`, finite values and range [0, 1]."""
+  asserts = [_assert_shape(x, name, event_shape)]
+  with tf.control_dependencies(asserts):
+    finite = tf.reduce_all(tf.math.is_finite(x))
+    asserts.append(_assert(finite, f'`{name}` must not contain NaN or Inf values.'))
+  with tf.control_dependencies(asserts):
+    in_range = tf.logical_and(tf.reduce_all(x >= 0.0), tf.reduce_all(x <= 1.0))
+    asserts.append(
+      _assert(
+        in_range,
+        f'`{name}` must hold values in [0, 1]; got values in',
+        tf.reduce_min(x),
+        tf.reduce_max(x),
+      )
+    )
+  with tf.control_dependencies(asserts):
+    return tf.identity(x)
+
+
+def _check_latents(z, latent_size):
+  """`z` after asserting shape `[n, latent_size]` and finite values."""
+  asserts = [_assert_shape(z, 'z', (latent_size,))]
+  with tf.control_dependencies(asserts):
+    finite = tf.reduce_all(tf.math.is_finite(z))
+    asserts.append(_assert(finite, '`z` must not contain NaN or Inf values.'))
+  with tf.control_dependencies(asserts):
+    return tf.identity(z)
+
+
+def _check_count(value, name):
+  """One positive int32 from a scalar, or from equal values (one per instance)."""
+  flat = tf.reshape(value, [-1])
+  message = f'`{name}` must be one positive integer (or the same one in every instance); got'
+  check = _assert(tf.size(flat) >= 1, message, value)
+  with tf.control_dependencies([check]):
+    first = flat[0]
+    ok = tf.logical_and(tf.reduce_all(tf.equal(flat, first)), first >= 1)
+    check = _assert(ok, message, value)
+  with tf.control_dependencies([check]):
+    return tf.identity(first)
+
+
+def _check_seed(seed):
+  """An int32 `[2]` seed from `[2]`, or from equal rows `[n, 2]` (one per instance)."""
+  shape = tf.shape(seed)
+  message = '`seed` must be 2 int32 values (or the same 2 in every instance); got'
+  shape_ok = tf.logical_and(
+    tf.logical_or(tf.equal(tf.size(shape), 1), tf.equal(tf.size(shape), 2)),
+    tf.logical_and(tf.equal(tf.concat([[0], shape], 0)[-1], 2), tf.size(seed) >= 2),
+  )
+  check = _assert(shape_ok, message, seed)
+  with tf.control_dependencies([check]):
+    rows = tf.reshape(seed, [-1, 2])
+    check = _assert(tf.reduce_all(tf.equal(rows, rows[0])), message, seed)
+  with tf.control_dependencies([check]):
+    return tf.identity(rows[0])
+
+
+def _write_warmup(module, directory):
+  """Writes TF Serving's warmup requests; returns their path, or None without the API."""
+  try:
+    from tensorflow_serving.apis import predict_pb2
+    from tensorflow_serving.apis import prediction_log_pb2
+  except ImportError:
+    warnings.warn(
+      'tensorflow-serving-api is not installed, so the export has no warmup requests '
+      f'({WARMUP_FILE}); `pip install tfvae[serving]` to write them.',
+      stacklevel=3,
+    )
+    return None
+  path = os.path.join(directory, WARMUP_FILE)
+  tf.io.gfile.makedirs(os.path.dirname(path))
+  with tf.io.TFRecordWriter(path) as writer:
+    for name, inputs in module.warmup_inputs().items():
+      request = predict_pb2.PredictRequest()
+      request.model_spec.signature_name = name
+      for key, value in inputs.items():
+        request.inputs[key].CopyFrom(tf.make_tensor_proto(value))
+      log = prediction_log_pb2.PredictionLog(
+        predict_log=prediction_log_pb2.PredictLog(request=request)
+      )
+      writer.write(log.SerializeToString())
+  return path
