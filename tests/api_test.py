@@ -12,7 +12,7 @@ import tfvae
 
 def _modules():
   for info in pkgutil.walk_packages(tfvae.__path__, 'tfvae.'):
-    if info.name in ('tfvae.train',):  # absl entry points define flags on import.
+    if info.name in ('tfvae.evaluate', 'tfvae.train'):  # Entry points define flags on import.
       continue
     yield importlib.import_module(info.name)
 

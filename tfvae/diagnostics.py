@@ -183,7 +183,7 @@ def check_distribution(
       raise ValueError(f'`tolerance` must be finite and > 0; got {tolerance!r}.')
   num_samples = checks.check_positive_int(num_samples, 'num_samples')
   max_enumeration_size = checks.check_positive_int(max_enumeration_size, 'max_enumeration_size')
-  seed = _stateless_seed(seed)
+  seed = checks.stateless_seed(seed)
   event_size = int(np.prod(distribution.event_shape.as_list()))
   factor = _factor(distribution)
   if support == 'binary':
@@ -262,7 +262,7 @@ def check_normalization(
   {'likelihood': ('enumeration', True), 'posterior': ('quadrature', True), 'prior': ('quadrature', True)}
   """
   encoder, decoder, prior = _networks(model)
-  seeds = tfp.random.split_seed(_stateless_seed(seed), 4)
+  seeds = tfp.random.split_seed(checks.stateless_seed(seed), 4)
   posterior = _unwrap(encoder(tf.convert_to_tensor(x, tf.float32), training=False))
   z = posterior.sample(seed=seeds[0])
   likelihood = decoder(z, training=False)
@@ -314,7 +314,7 @@ def kl_per_dimension(model, x, num_samples: int = 1000, seed: int = 0) -> np.nda
   """
   encoder, _, prior = _networks(model)
   num_samples = checks.check_positive_int(num_samples, 'num_samples')
-  seeds = tfp.random.split_seed(_stateless_seed(seed), 3)
+  seeds = tfp.random.split_seed(checks.stateless_seed(seed), 3)
   posterior = _unwrap(encoder(tf.convert_to_tensor(x, tf.float32), training=False))
   try:
     return divergence_lib.kl_divergence_per_dimension(posterior, prior).numpy().astype(np.float64)
@@ -389,7 +389,7 @@ def active_units(
     raise ValueError(f'`threshold` must be >= 0; got {threshold!r}.')
   num_samples = checks.check_positive_int(num_samples, 'num_samples')
   batch_size = checks.check_positive_int(batch_size, 'batch_size')
-  seed = _stateless_seed(seed)
+  seed = checks.stateless_seed(seed)
   means = []
   for i, start in enumerate(range(0, x.shape[0], batch_size)):
     posterior = _unwrap(encoder(x[start : start + batch_size], training=False))
@@ -655,16 +655,6 @@ def _mean_and_standard_error(log_weights):
   mean = weights.mean(axis=0)
   standard_error = weights.std(axis=0, ddof=1) / math.sqrt(n)
   return mean * np.exp(peak), standard_error * np.exp(peak)
-
-
-def _stateless_seed(seed):
-  """An int32 `[2]` stateless seed from an `int` or a `[2]` seed."""
-  if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-    return tf.constant([int(seed) % (2**31), 0], tf.int32)
-  seed = tf.convert_to_tensor(seed)
-  if seed.shape != [2] or not seed.dtype.is_integer:
-    raise ValueError(f'`seed` must be an int or an integer [2] tensor; got {seed!r}.')
-  return tf.cast(seed, tf.int32)
 
 
 def _unwrap(distribution):

@@ -23,6 +23,7 @@ _VERBOSE = flags.DEFINE_integer('verbose', default=1, help='Progress bar: 0 or 1
 
 
 def main(argv):
+  """Evaluates the run in --model_dir and prints the metrics (absl entry point)."""
   del argv  # Unused.
   if not flags.FLAGS['verbosity'].present:
     logging.set_verbosity(logging.WARNING)

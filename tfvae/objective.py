@@ -17,6 +17,7 @@ __all__ = [
   'Objective',
   'bits_per_dim',
   'dreg_surrogates',
+  'importance_weighted_log_likelihood',
   'iwae_bound',
   'log_importance_weights',
   'negative_elbo',
@@ -209,3 +210,57 @@ def bits_per_dim(log_likelihood, num_dims) -> tf.Tensor:
   """
   log_likelihood = tf.convert_to_tensor(log_likelihood)
   return -log_likelihood / (float(num_dims) * tf.math.log(tf.constant(2.0, log_likelihood.dtype)))
+
+
+def importance_weighted_log_likelihood(
+  x, posterior, decode, prior, num_samples, chunk_size, seed
+) -> tf.Tensor:
+  """Importance-weighted estimate of log p(x), in chunks of samples.
+
+  log p(x) ~= logsumexp_k log w_k - log K with `log_importance_weights`,
+  accumulated chunk by chunk with a running log-sum-exp, so memory holds
+  `chunk_size * batch_size` decoded examples whatever K is. Every chunk has
+  `chunk_size` samples (those past K in the last one are masked out), so a
+  static `chunk_size` gives static shapes (XLA). All arguments may be tensors.
+
+  Args:
+    x: `[batch_size, *event_shape]` data.
+    posterior: q(z|x), `batch_shape [batch_size]`.
+    decode: callable from `[n, latent_size]` to p(x|z) (the decoder).
+    prior: p(z).
+    num_samples: int32 scalar K > 0.
+    chunk_size: int32 scalar, samples per chunk.
+    seed: int32 `[2]` stateless seed; chunk `i` uses its fold-in with `i`.
+
+  Returns:
+    `[batch_size]` estimates of log p(x), in nats.
+
+  #### References
+
+  [1] Yuri Burda, Roger Grosse and Ruslan Salakhutdinov. Importance Weighted
+      Autoencoders. In ICLR, 2016. https://arxiv.org/abs/1509.00519
+  """
+  num_samples = tf.cast(num_samples, tf.int32)
+  num_chunks = (num_samples + chunk_size - 1) // chunk_size
+  batch_size = tf.shape(x)[0]
+
+  def body(i, running_max, running_sum):
+    chunk_seed = tf.random.experimental.stateless_fold_in(seed, i)
+    z = posterior.sample(chunk_size, seed=chunk_seed)
+    log_weights = log_importance_weights(x, posterior, decode, prior, z)
+    index = i * chunk_size + tf.range(chunk_size)
+    log_weights = tf.where(
+      (index < num_samples)[:, tf.newaxis], log_weights, tf.constant(-float('inf'))
+    )
+    new_max = tf.maximum(running_max, tf.reduce_max(log_weights, axis=0))
+    running_sum = running_sum * tf.exp(running_max - new_max) + tf.reduce_sum(
+      tf.exp(log_weights - new_max), axis=0
+    )
+    return i + 1, new_max, running_sum
+
+  # The first chunk replaces the -inf start (exp(-inf - finite) == 0).
+  init = (tf.constant(0), tf.fill([batch_size], tf.constant(-float('inf'))), tf.zeros([batch_size]))
+  _, running_max, running_sum = tf.while_loop(
+    lambda i, *_: i < num_chunks, body, init, parallel_iterations=1
+  )
+  return running_max + tf.math.log(running_sum) - tf.math.log(tf.cast(num_samples, tf.float32))

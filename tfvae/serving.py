@@ -137,9 +137,7 @@ class ServingModule(tf.Module):
     self.decode = function(self._decode, z)
     self.sample = function(self._sample, num, seed)
     self.elbo = function(self._elbo, x, seed)
-    self.log_likelihood = None
-    if hasattr(vae, 'importance_weighted_log_likelihood'):
-      self.log_likelihood = function(self._log_likelihood, x, num_samples, seed)
+    self.log_likelihood = function(self._log_likelihood, x, num_samples, seed)
 
   @property
   def event_shape(self) -> tuple:
@@ -233,7 +231,9 @@ class ServingModule(tf.Module):
     # The chunk size `VAE.log_likelihood` picks, so both give the same estimate.
     batch_size = tf.maximum(tf.shape(x)[0], 1)
     chunk_size = tf.maximum(1, tf.minimum(num_samples, _LOG_LIKELIHOOD_BUDGET // batch_size))
-    estimate = self._vae.importance_weighted_log_likelihood(x, num_samples, chunk_size, seed)
+    estimate = objective_lib.importance_weighted_log_likelihood(
+      x, self._posterior(x), self._likelihood, self._vae.prior, num_samples, chunk_size, seed
+    )
     return {'log_likelihood': estimate}
 
 

@@ -477,7 +477,7 @@ class VAE(keras.Model):
       chunk_size = max(1, min(num_samples, _LOG_LIKELIHOOD_BUDGET // batch_size))
     chunk_size = checks.check_positive_int(chunk_size, 'chunk_size')
     seed = (
-      _stateless_seed(seed)
+      checks.stateless_seed(seed)
       if seed is not None
       else tf.random.uniform([2], maxval=2**31 - 1, dtype=tf.int32)
     )
@@ -503,36 +503,10 @@ class VAE(keras.Model):
       `[batch_size]` estimates of log p(x).
     """
     posterior = self.encoder(x, training=False)
-    prior = self._prior_distribution()
-    num_samples = tf.cast(num_samples, tf.int32)
-    num_chunks = (num_samples + chunk_size - 1) // chunk_size
-    batch_size = tf.shape(x)[0]
     decode = lambda z: self.decoder(z, training=False)  # noqa: E731
-
-    def body(i, running_max, running_sum):
-      chunk_seed = tf.random.experimental.stateless_fold_in(seed, i)
-      z = posterior.sample(chunk_size, seed=chunk_seed)
-      log_weights = objective_lib.log_importance_weights(x, posterior, decode, prior, z)
-      index = i * chunk_size + tf.range(chunk_size)
-      log_weights = tf.where(
-        (index < num_samples)[:, tf.newaxis], log_weights, tf.constant(-float('inf'))
-      )
-      new_max = tf.maximum(running_max, tf.reduce_max(log_weights, axis=0))
-      running_sum = running_sum * tf.exp(running_max - new_max) + tf.reduce_sum(
-        tf.exp(log_weights - new_max), axis=0
-      )
-      return i + 1, new_max, running_sum
-
-    init = (
-      tf.constant(0),
-      tf.fill([batch_size], tf.constant(-float('inf'))),
-      tf.zeros([batch_size]),
+    return objective_lib.importance_weighted_log_likelihood(
+      x, posterior, decode, self._prior_distribution(), num_samples, chunk_size, seed
     )
-    # The first chunk replaces the -inf start (exp(-inf - finite) == 0).
-    _, running_max, running_sum = tf.while_loop(
-      lambda i, *_: i < num_chunks, body, init, parallel_iterations=1
-    )
-    return running_max + tf.math.log(running_sum) - tf.math.log(tf.cast(num_samples, tf.float32))
 
   def sample(self, num_samples: int, seed=None, mean: bool = True) -> tf.Tensor:
     """Draws images from the model: z ~ p(z), then p(x|z).
@@ -551,7 +525,7 @@ class VAE(keras.Model):
     """
     num_samples = checks.check_positive_int(num_samples, 'num_samples')
     prior_seed, likelihood_seed = (
-      (None, None) if seed is None else tfp.random.split_seed(_stateless_seed(seed))
+      (None, None) if seed is None else tfp.random.split_seed(checks.stateless_seed(seed))
     )
     z = self._prior_distribution().sample(num_samples, seed=prior_seed)
     likelihood = self.decoder(z, training=False)
@@ -692,16 +666,6 @@ def _stop_gradient_posterior(posterior):
     "`gradient_estimator`='dreg' needs a Gaussian posterior (MultivariateNormalDiag or "
     f'MultivariateNormalTriL); got {type(posterior).__name__}.'
   )
-
-
-def _stateless_seed(seed):
-  """An int32 `[2]` stateless seed from an `int` or a `[2]` seed."""
-  if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-    return tf.constant([int(seed) % (2**31), 0], tf.int32)
-  seed = tf.convert_to_tensor(seed)
-  if seed.shape != [2] or not seed.dtype.is_integer:
-    raise ValueError(f'`seed` must be an int or an integer [2] tensor; got {seed!r}.')
-  return tf.cast(seed, tf.int32)
 
 
 def _static_shape(model, attribute):

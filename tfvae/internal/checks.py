@@ -4,6 +4,7 @@
 import math
 
 import numpy as np
+import tensorflow as tf
 
 __all__ = [
   'check_choice',
@@ -13,6 +14,7 @@ __all__ = [
   'check_real_array',
   'check_shape',
   'check_units',
+  'stateless_seed',
 ]
 
 
@@ -90,15 +92,7 @@ def check_images(x, name, event_shape=None):
     array = array.astype(np.float32)
   if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
     raise TypeError(f'`{name}` must hold numbers in [0, 1]; got dtype {array.dtype}.')
-  if array.ndim < 2 or array.shape[0] == 0:
-    raise ValueError(
-      f'`{name}` must be a non-empty batch `[n, *event_shape]`; got shape {array.shape}.'
-    )
-  if event_shape is not None and tuple(array.shape[1:]) != tuple(event_shape):
-    raise ValueError(
-      f'`{name}` must have shape [n, {", ".join(map(str, event_shape))}] to match the '
-      f'model; got {array.shape}.'
-    )
+  _check_batch_shape(array, name, event_shape)
   if np.issubdtype(array.dtype, np.integer):
     low, high = array.min(), array.max()
     if low < 0 or high > 1:
@@ -133,6 +127,24 @@ def check_real_array(x, name, event_shape=None):
   array = np.asarray(x)
   if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
     raise TypeError(f'`{name}` must hold real numbers; got dtype {array.dtype}.')
+  _check_batch_shape(array, name, event_shape)
+  array = array.astype(np.float32, copy=False)
+  if not np.all(np.isfinite(array)):
+    raise ValueError(f'`{name}` contains NaN or Inf values.')
+  return array
+
+
+def stateless_seed(seed, name='seed'):
+  """An int32 `[2]` stateless seed from an `int` or an integer `[2]` seed."""
+  if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+    return tf.constant([int(seed) % (2**31), 0], tf.int32)
+  seed = tf.convert_to_tensor(seed)
+  if seed.shape != [2] or not seed.dtype.is_integer:
+    raise ValueError(f'`{name}` must be an int or an integer [2] tensor; got {seed!r}.')
+  return tf.cast(seed, tf.int32)
+
+
+def _check_batch_shape(array, name, event_shape):
   if array.ndim < 2 or array.shape[0] == 0:
     raise ValueError(
       f'`{name}` must be a non-empty batch `[n, *event_shape]`; got shape {array.shape}.'
@@ -142,7 +154,3 @@ def check_real_array(x, name, event_shape=None):
       f'`{name}` must have shape [n, {", ".join(map(str, event_shape))}] to match the '
       f'model; got {array.shape}.'
     )
-  array = array.astype(np.float32, copy=False)
-  if not np.all(np.isfinite(array)):
-    raise ValueError(f'`{name}` contains NaN or Inf values.')
-  return array
