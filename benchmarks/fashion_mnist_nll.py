@@ -19,6 +19,7 @@ import tensorflow_probability as tfp
 from absl import app
 from absl import flags
 
+import reference
 import tfvae
 from tfvae.internal import keras
 
@@ -53,30 +54,6 @@ def _tfvae_model(objective):
   return model, model.encoder, model.decoder
 
 
-def _reference_model():
-  """A plain tf_keras + tfp.layers VAE (the TFP tutorial's recipe, KL counted once)."""
-  prior = tfd.Independent(tfd.Normal(tf.zeros(_LATENT), 1.0), reinterpreted_batch_ndims=1)
-  encoder = keras.Sequential([
-    keras.layers.InputLayer(input_shape=(28, 28, 1)),
-    keras.layers.Flatten(),
-    keras.layers.Dense(512, activation='relu'),
-    keras.layers.Dense(256, activation='relu'),
-    keras.layers.Dense(tfpl.IndependentNormal.params_size(_LATENT)),
-    tfpl.IndependentNormal(_LATENT),
-    tfpl.KLDivergenceAddLoss(prior, use_exact_kl=True, weight=1.0 / _BATCH),
-  ])  # fmt: skip
-  decoder = keras.Sequential([
-    keras.layers.InputLayer(input_shape=(_LATENT,)),
-    keras.layers.Dense(256, activation='relu'),
-    keras.layers.Dense(512, activation='relu'),
-    keras.layers.Dense(784),
-    tfpl.IndependentBernoulli((28, 28, 1), tfd.Bernoulli.logits),
-  ])  # fmt: skip
-  model = keras.Model(encoder.inputs, decoder(encoder.outputs[0]))
-  model.compile(keras.optimizers.Adam(1e-3), loss=lambda x, rv_x: -rv_x.log_prob(x))
-  return model, encoder, decoder
-
-
 def test_log_likelihood(encoder, decoder, x, num_samples, seed, batch_size=100, chunk=250):
   """The same importance-sampled log p(x) for any encoder/decoder pair."""
   prior = tfd.MultivariateNormalDiag(tf.zeros(_LATENT), tf.ones(_LATENT))
@@ -104,7 +81,7 @@ def main(argv):
   x_eval = tfvae.datasets.binarize(x_test[: _NUM_TEST.value], seed=_SEED.value)
   results = {}
   builders = {
-    'reference': _reference_model,
+    'reference': lambda: reference.make_vae(_BATCH),
     'tfvae_elbo': lambda: _tfvae_model('elbo'),
     'tfvae_iwae_k5': lambda: _tfvae_model('iwae'),
   }

@@ -1,10 +1,11 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Throughput and peak memory of `VAE.log_likelihood` against a plain reference.
 
-The reference is what a tf_keras + tfp.layers user writes: draw all K
-posterior samples at once, decode them, log-sum-exp the weights, inside one
-`tf.function`. Each method runs in its own process so that its peak resident
-memory can be read.
+The reference is the plain tf_keras + tfp.layers model of
+`train_throughput.py` (TFP's own layers) with the estimator such a user
+writes: draw all K posterior samples at once, decode them, log-sum-exp the
+weights, inside one `tf.function`. Each method runs in its own process so
+that its peak resident memory can be read.
 
   python benchmarks/log_likelihood_throughput.py --data_dir=/usr/share/datasets/fashion-mnist
 """
@@ -16,11 +17,11 @@ import sys
 import time
 
 import numpy as np
-import tensorflow as tf
 import tensorflow_probability as tfp
 from absl import app
 from absl import flags
 
+import reference
 import tfvae
 
 tfd = tfp.distributions
@@ -55,33 +56,14 @@ def _model():
   return tfvae.VAE(encoder, decoder)
 
 
-def _reference_fn(vae, num_samples):
-  """All K samples at once, no XLA: the straightforward implementation."""
-  prior = tfd.MultivariateNormalDiag(tf.zeros(_LATENT), tf.ones(_LATENT))
-
-  @tf.function
-  def log_likelihood(x):
-    posterior = vae.encoder(x)
-    z = posterior.sample(num_samples)
-    likelihood = vae.decoder(tf.reshape(z, [-1, _LATENT]))
-    tiled = tf.reshape(tf.tile(x[tf.newaxis], [num_samples, 1, 1, 1, 1]), [-1, 28, 28, 1])
-    log_weights = (
-      tf.reshape(likelihood.log_prob(tiled), [num_samples, -1])
-      + prior.log_prob(z)
-      - posterior.log_prob(z)
-    )
-    return tf.reduce_logsumexp(log_weights, axis=0) - tf.math.log(float(num_samples))
-
-  return log_likelihood
-
-
 def measure(method, x, batch_size, num_samples):
   """Examples/s (after one warm-up batch) and the estimate's mean."""
-  vae = _model()
   if method == 'tfvae':
+    vae = _model()
     fn = lambda batch: vae.log_likelihood(batch, num_samples, seed=1)  # noqa: E731
   else:
-    fn = _reference_fn(vae, num_samples)
+    _, encoder, decoder = reference.make_vae()
+    fn = reference.log_likelihood_fn(encoder, decoder, num_samples)
   batches = [x[i : i + batch_size] for i in range(0, len(x), batch_size)]
   fn(batches[0]).numpy()
   start = time.perf_counter()

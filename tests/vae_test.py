@@ -295,20 +295,26 @@ class LogLikelihoodTest(test_util.TestCase):
   def test_bounds_are_ordered_and_tight(self):
     x = self.x[:8]
     # E[ELBO] and E[IWAE_10] from many independent estimates.
-    elbo = np.mean([self.vae.log_likelihood(x, 1, seed=s).numpy() for s in range(200)])
-    iwae_10 = np.mean([self.vae.log_likelihood(x, 10, seed=s).numpy() for s in range(50)])
-    iwae_10k = self.vae.log_likelihood(x, 10_000, seed=7).numpy()
-    exact = self.exact
-    self.assertLess(elbo, iwae_10)
-    self.assertLess(iwae_10, np.mean(exact) + 1e-3)
-    self.assertAllClose(np.mean(iwae_10k), np.mean(exact), atol=0.01)
-    self.assertAllClose(iwae_10k, exact, atol=0.05)
+    elbo = [self.vae.log_likelihood(x, 1, seed=s).numpy().mean() for s in range(200)]
+    iwae_10 = [self.vae.log_likelihood(x, 10, seed=s).numpy().mean() for s in range(100)]
+    # IWAE_10^4, averaged over four seeds to shrink the estimator's noise.
+    iwae_10k = np.mean([self.vae.log_likelihood(x, 10_000, seed=s).numpy() for s in range(4)], 0)
+    exact = np.mean(self.exact)
+    # ELBO <= IWAE_10 <= log p(x) in expectation; the means carry Monte Carlo
+    # error, so allow three standard errors.
+    standard_error = lambda v: np.std(v) / np.sqrt(len(v))  # noqa: E731
+    self.assertLess(np.mean(elbo), np.mean(iwae_10))
+    self.assertLess(np.mean(iwae_10), exact + 3 * standard_error(iwae_10))
+    self.assertAllClose(np.mean(iwae_10k), exact, atol=0.01)
+    self.assertAllClose(iwae_10k, self.exact, atol=0.05)
 
   def test_chunking_bounds_memory_not_the_answer_distribution(self):
     x = self.x[:8]
     whole = self.vae.log_likelihood(x, 2000, seed=3, chunk_size=2000).numpy()
     chunked = self.vae.log_likelihood(x, 2000, seed=3, chunk_size=37).numpy()
-    self.assertAllClose(chunked, whole, atol=0.02)  # different draws, same estimate
+    # Different draws of the same estimator: equal up to Monte Carlo noise.
+    self.assertAllClose(np.mean(chunked), np.mean(whole), atol=0.02)
+    self.assertAllClose(chunked, whole, atol=0.1)
     self.assertAllEqual(chunked, self.vae.log_likelihood(x, 2000, seed=3, chunk_size=37).numpy())
 
   def test_bits_per_dim(self):

@@ -16,6 +16,7 @@ tfd = tfp.distributions
 __all__ = [
   'Objective',
   'bits_per_dim',
+  'chunk_size_for',
   'dreg_surrogates',
   'importance_weighted_log_likelihood',
   'iwae_bound',
@@ -264,3 +265,30 @@ def importance_weighted_log_likelihood(
     lambda i, *_: i < num_chunks, body, init, parallel_iterations=1
   )
   return running_max + tf.math.log(running_sum) - tf.math.log(tf.cast(num_samples, tf.float32))
+
+
+def chunk_size_for(num_samples, batch_size, budget: int = 32768) -> tf.Tensor:
+  """Samples per chunk of `importance_weighted_log_likelihood`.
+
+  Equal chunks, as few as keep `chunk_size * batch_size <= budget` decoded
+  examples (at least one sample per chunk), so no chunk does masked-out work.
+
+  Args:
+    num_samples: K (int or int32 scalar tensor).
+    batch_size: examples per call (int or int32 scalar tensor).
+    budget: decoded examples per chunk.
+      Default value: `32768` (about 100 MB of 784-pixel logits).
+
+  Returns:
+    int32 scalar tensor.
+
+  #### Examples
+
+  >>> int(chunk_size_for(1000, 100))  # 4 chunks of 250
+  250
+  """
+  num_samples = tf.cast(num_samples, tf.int32)
+  batch_size = tf.maximum(tf.cast(batch_size, tf.int32), 1)
+  largest = tf.maximum(1, tf.minimum(num_samples, budget // batch_size))
+  num_chunks = (num_samples + largest - 1) // largest
+  return (num_samples + num_chunks - 1) // num_chunks

@@ -27,8 +27,6 @@ __all__ = [
 WARMUP_FILE = os.path.join('assets.extra', 'tf_serving_warmup_requests')
 _POSTERIOR = "a tfd.MultivariateNormalDiag (make_encoder's default posterior)"
 _LIKELIHOOD = "tfd.Independent(tfd.Bernoulli) (make_decoder's default likelihood)"
-# Decoded examples per chunk of `log_likelihood`, as `VAE.log_likelihood`'s default.
-_LOG_LIKELIHOOD_BUDGET = 65536
 
 
 class ServingModule(tf.Module):
@@ -57,9 +55,9 @@ class ServingModule(tf.Module):
   `log p(x|z) - KL(q(z|x) || p(z))` at one posterior draw z (the KL in closed
   form where `vae.analytic_kl` allows), and `log_likelihood` the
   importance-weighted estimate of log p(x) of
-  `vae.importance_weighted_log_likelihood`, in chunks of
-  `min(num_samples, 65536 // n)` samples as `vae.log_likelihood` picks (only
-  when the VAE has that estimator). A seed is an int32 `[2]` stateless seed:
+  `tfvae.objective.importance_weighted_log_likelihood`, in the chunks
+  `vae.log_likelihood` picks (`tfvae.objective.chunk_size_for`), so the same
+  seed gives the same estimate as `vae.log_likelihood`. A seed is an int32 `[2]` stateless seed:
   the same seed gives the same answer.
 
   For TF Serving's REST row format (`instances`), where every input gains a
@@ -229,8 +227,7 @@ class ServingModule(tf.Module):
     num_samples = _check_count(num_samples, 'num_samples')
     seed = _check_seed(seed)
     # The chunk size `VAE.log_likelihood` picks, so both give the same estimate.
-    batch_size = tf.maximum(tf.shape(x)[0], 1)
-    chunk_size = tf.maximum(1, tf.minimum(num_samples, _LOG_LIKELIHOOD_BUDGET // batch_size))
+    chunk_size = objective_lib.chunk_size_for(num_samples, tf.shape(x)[0])
     estimate = objective_lib.importance_weighted_log_likelihood(
       x, self._posterior(x), self._likelihood, self._vae.prior, num_samples, chunk_size, seed
     )
