@@ -105,12 +105,35 @@ class TrainTest(test_util.TestCase):
     ('dataset', dict(dataset='imagenet'), 'name'),
     ('strategy', dict(strategy='tpu'), 'strategy'),
     ('architecture', dict(architecture='rnn'), 'architecture'),
+    ('posterior', dict(posterior='flow'), 'posterior'),
+    ('likelihood', dict(likelihood='poisson'), 'likelihood'),
+    ('prior', dict(prior='laplace'), 'prior'),
+    ('objective', dict(objective='vi'), 'objective'),
+    ('kl_warmup_epochs', dict(kl_warmup_epochs=-1), 'kl_warmup_epochs'),
+    ('free_bits_with_vamp', dict(free_bits=0.1, prior='vamp'), 'free_bits'),
   )
   def test_bad_arguments_fail_before_writing(self, overrides, message):
     model_dir = os.path.join(self.create_tempdir().full_path, 'run')
     with self.assertRaisesRegex(ValueError, message):
       experiment_lib.train(model_dir=model_dir, **dict(_TINY, **overrides))
     self.assertFalse(os.path.exists(model_dir))
+
+  @test_util.parameterized.named_parameters(
+    ('continuous_bernoulli_mixture_iwae', dict(likelihood='continuous_bernoulli', prior='mixture', objective='iwae', num_samples=2)),
+    ('gaussian_iaf_warmup', dict(likelihood='gaussian', posterior='iaf', kl_warmup_epochs=2)),
+    ('vamp', dict(prior='vamp')),
+    ('free_bits', dict(free_bits=0.1, kl_warmup_epochs=1)),
+  )  # fmt: skip
+  def test_families_objectives_and_kl_controls(self, overrides):
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    metrics = experiment_lib.train(model_dir=model_dir, **dict(_TINY, **overrides))
+    self.assertTrue(all(np.isfinite(v) for v in metrics.values()))
+    with open(os.path.join(model_dir, 'config.json')) as f:
+      config = json.load(f)
+    for key, value in overrides.items():
+      self.assertEqual(config[key], value)
+    loaded = tfvae.keras.saving.load_model(os.path.join(model_dir, 'model.keras'))
+    self.assertEqual(loaded.objective, overrides.get('objective', 'elbo'))
 
   def test_divergence_is_reported(self):
     model_dir = os.path.join(self.create_tempdir().full_path, 'run')

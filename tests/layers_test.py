@@ -38,12 +38,12 @@ class MultivariateNormalDiagTest(test_util.TestCase):
     self.assertEqual(inner.batch_shape, [3])
     self.assertEqual(inner.event_shape, [5])
     self.assertAllClose(inner.mean(), params[:, :5])
-    expected_scale = 1e-6 + np.log1p(np.exp(params[:, 5:] + np.log(np.expm1(1.0))))
+    expected_scale = 1e-6 + np.log1p(np.exp(params[:, 5:]))
     self.assertAllClose(inner.stddev(), expected_scale, rtol=1e-5)
 
-  def test_zero_params_give_unit_scale(self):
+  def test_zero_params_give_softplus_zero_scale(self):
     inner = layers_lib.MultivariateNormalDiag(4)(tf.zeros([2, 8])).tensor_distribution
-    self.assertAllClose(inner.stddev(), np.ones([2, 4]), atol=1e-5)
+    self.assertAllClose(inner.stddev(), np.full([2, 4], np.log(2.0)), atol=1e-5)
 
   def test_convert_to_tensor_fn_mean_is_deterministic(self):
     params = tf.constant([[1.0, -2.0, 0.0, 0.0]])

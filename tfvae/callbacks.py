@@ -162,8 +162,9 @@ class VAETensorBoard(keras.callbacks.Callback):
       posterior = self.model.encoder(tf.convert_to_tensor(self.images), training=False)
       tf.summary.histogram(
         'posterior_scale',
-        tf.reshape(posterior.stddev(), [-1]),
-        description='Standard deviations of q(z|x) over the logged inputs and latent dimensions.',
+        tf.reshape(_posterior_scale(posterior), [-1]),
+        description='Standard deviations of q(z|x) (of its Gaussian base for a flow) over the '
+        'logged inputs and latent dimensions.',
       )
     if self.num_samples:
       samples = np.nan_to_num(np.asarray(self.model.sample(self.num_samples, seed=self.seed)))
@@ -341,3 +342,12 @@ def _learning_rate(model):
     return float(learning_rate)
   except (TypeError, ValueError):
     return None
+
+
+def _posterior_scale(posterior):
+  """Standard deviations of q(z|x); for a flow, those of its Gaussian base."""
+  inner = getattr(posterior, 'tensor_distribution', posterior)
+  try:
+    return inner.stddev()
+  except NotImplementedError:
+    return inner.distribution.stddev()

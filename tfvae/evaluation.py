@@ -145,7 +145,10 @@ def evaluate_run(
   _, (x_test, _) = datasets_lib.load(
     config['dataset'], data_dir=config.get('data_dir'), seed=config['seed']
   )
-  x_eval = datasets_lib.binarize(x_test, config['seed'])
+  if config.get('likelihood', 'bernoulli') == 'bernoulli':
+    x_eval = datasets_lib.binarize(x_test, config['seed'])
+  else:
+    x_eval = x_test  # Continuous likelihoods score the grey levels.
   vae = keras.saving.load_model(model_path)
   results = evaluate(vae, x_eval, num_samples, batch_size, seed=config['seed'], verbose=verbose)
   output = output or os.path.join(model_dir, 'evaluation.json')

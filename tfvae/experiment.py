@@ -17,12 +17,14 @@ from tfvae import decoder as decoder_lib
 from tfvae import encoder as encoder_lib
 from tfvae import grid as grid_lib
 from tfvae import plot as plot_lib
+from tfvae import prior as prior_lib
 from tfvae import serving as serving_lib
 from tfvae import vae as vae_lib
 from tfvae.internal import checks
 from tfvae.internal import keras
 
 __all__ = [
+  'PRIORS',
   'STRATEGIES',
   'TrainingDivergedError',
   'make_strategy',
@@ -30,6 +32,7 @@ __all__ = [
 ]
 
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
+PRIORS = ('mixture', 'standard_normal', 'vamp')
 CONFIG_FILE = 'config.json'
 METRICS_FILE = 'metrics.json'
 MODEL_FILE = 'model.keras'
@@ -76,11 +79,19 @@ def train(
   jit_compile: bool | None = None,
   verbose: int = 1,
   export_base: str | None = None,
+  posterior: str = 'diagonal',
+  likelihood: str = 'bernoulli',
+  prior: str = 'standard_normal',
+  objective: str = 'elbo',
+  num_samples: int = 1,
+  free_bits: float = 0.0,
+  kl_warmup_epochs: int = 0,
 ) -> dict:
   """Trains a VAE on a dataset and writes the run to `model_dir`.
 
-  Training data is binarized afresh every epoch; the test set once, with
-  `seed`. `model_dir` receives `config.json` (the resolved arguments),
+  For the Bernoulli likelihood, training data is binarized afresh every
+  epoch and the test set once, with `seed`; the continuous Bernoulli and
+  Gaussian likelihoods model the grey levels as they are. `model_dir` receives `config.json` (the resolved arguments),
   `checkpoints/` (TensorFlow checkpoints of model and optimizer, each epoch),
   `training_log.csv` (per-epoch metrics), `tensorboard/` (`VAETensorBoard`
   summaries: scalars, image grids, posterior scales), `metrics.json` (test
@@ -112,6 +123,23 @@ def train(
       Serving to the next version directory `<export_base>/<version>/` (see
       `tfvae.export_saved_model`); checked before training.
       Default value: `None`: no export.
+    posterior: `make_encoder`'s `posterior` family.
+      Default value: `'diagonal'`.
+    likelihood: `make_decoder`'s `likelihood` family.
+      Default value: `'bernoulli'`.
+    prior: one of `PRIORS`: `'standard_normal'`, `'mixture'` (a learnable
+      mixture of 10 Gaussians) or `'vamp'` (a VampPrior with 50 pseudo-inputs).
+      Default value: `'standard_normal'`.
+    objective: `'elbo'` or `'iwae'` (see `VAE`).
+      Default value: `'elbo'`.
+    num_samples: posterior samples per example in the objective.
+      Default value: `1`.
+    free_bits: floor in nats on each latent dimension's KL (diagonal
+      posterior).
+      Default value: `0.0`.
+    kl_warmup_epochs: ramp the KL weight from 0 to `kl_weight` over this
+      many epochs (`callbacks.KLWarmup`).
+      Default value: `0` (no warm-up).
 
   Returns:
     `dict` of test metrics (`loss`, `reconstruction`, `kl`, nats per example).
@@ -134,6 +162,23 @@ def train(
   if hidden_units is None:
     hidden_units = encoder_lib.default_hidden_units(architecture)
   hidden_units = checks.check_units(hidden_units, 'hidden_units')
+  checks.check_choice(posterior, encoder_lib.POSTERIORS, 'posterior')
+  checks.check_choice(likelihood, decoder_lib.LIKELIHOODS, 'likelihood')
+  checks.check_choice(prior, PRIORS, 'prior')
+  checks.check_choice(objective, vae_lib.OBJECTIVES, 'objective')
+  num_samples = checks.check_positive_int(num_samples, 'num_samples')
+  free_bits = checks.check_kl_weight(free_bits, 'free_bits')
+  if free_bits and (prior != 'standard_normal' or posterior != 'diagonal'):
+    raise ValueError(
+      '`free_bits` needs the diagonal posterior and the standard normal prior; got '
+      f'posterior={posterior!r}, prior={prior!r}.'
+    )
+  if (
+    isinstance(kl_warmup_epochs, bool)
+    or not isinstance(kl_warmup_epochs, int)
+    or kl_warmup_epochs < 0
+  ):
+    raise ValueError(f'`kl_warmup_epochs` must be an integer >= 0; got {kl_warmup_epochs!r}.')
   config = {
     'dataset': os.fspath(dataset),
     'data_dir': None if data_dir is None else os.fspath(data_dir),
@@ -147,6 +192,13 @@ def train(
     'seed': int(seed),
     'strategy': strategy,
     'jit_compile': jit_compile,
+    'posterior': posterior,
+    'likelihood': likelihood,
+    'prior': prior,
+    'objective': objective,
+    'num_samples': num_samples,
+    'free_bits': free_bits,
+    'kl_warmup_epochs': kl_warmup_epochs,
   }
   (x_train, _), (x_test, y_test) = datasets_lib.load(dataset, data_dir=data_dir, seed=seed)
   chief = _is_chief(distribution)
@@ -159,18 +211,40 @@ def train(
   if verbose:
     print(f'tfvae: writing the run to {model_dir}')
 
-  x_eval = datasets_lib.binarize(x_test, seed)
-  train_ds = datasets_lib.make_dataset(x_train, batch_size, binarization='dynamic', seed=seed)
+  binary = likelihood == 'bernoulli'
+  x_eval = datasets_lib.binarize(x_test, seed) if binary else x_test
+  train_ds = datasets_lib.make_dataset(
+    x_train, batch_size, binarization='dynamic' if binary else None, seed=seed
+  )
   test_ds = datasets_lib.make_dataset(x_eval, batch_size, shuffle=False, binarization=None)
   keras.utils.set_random_seed(seed)
   with distribution.scope():
     event_shape = x_train.shape[1:]
+    # The VAE computes the KL itself for learnable priors and the IWAE bound.
+    vae_kl = prior != 'standard_normal' or objective == 'iwae'
     encoder = encoder_lib.make_encoder(
-      event_shape, latent_size, hidden_units, architecture, kl_weight=kl_weight
+      event_shape,
+      latent_size,
+      hidden_units,
+      architecture,
+      kl_weight=kl_weight,
+      free_bits=0.0 if vae_kl else free_bits,
+      kl_regularizer=not vae_kl,
+      posterior=posterior,
     )
     decoder_units = hidden_units if architecture == 'conv' else tuple(reversed(hidden_units))
-    decoder = decoder_lib.make_decoder(latent_size, event_shape, decoder_units, architecture)
-    model = vae_lib.VAE(encoder, decoder, kl_weight=kl_weight)
+    decoder = decoder_lib.make_decoder(
+      latent_size, event_shape, decoder_units, architecture, likelihood=likelihood
+    )
+    model = vae_lib.VAE(
+      encoder,
+      decoder,
+      prior=_make_prior(prior, latent_size, event_shape),
+      kl_weight=kl_weight,
+      objective=objective,
+      num_samples=num_samples,
+      free_bits=free_bits,
+    )
     model.compile(keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
   if export_base is not None:
     serving_lib.ServingModule(model)  # Fails now, not after training, if it cannot be served.
@@ -182,6 +256,11 @@ def train(
     keras.callbacks.CSVLogger(os.path.join(output_dir, 'training_log.csv'), append=True),
     keras.callbacks.BackupAndRestore(os.path.join(model_dir, 'backup')),
     keras.callbacks.TerminateOnNaN(),
+    *(
+      [callbacks_lib.KLWarmup(kl_weight, warmup_epochs=kl_warmup_epochs)]
+      if kl_warmup_epochs
+      else []
+    ),
     *(
       [
         callbacks_lib.VAETensorBoard(
@@ -224,6 +303,14 @@ def train(
   if verbose:
     print('tfvae: test ' + ', '.join(f'{k}={v:.3f}' for k, v in metrics.items()))
   return metrics
+
+
+def _make_prior(name, latent_size, event_shape):
+  if name == 'mixture':
+    return prior_lib.MixtureOfGaussians(latent_size, num_components=10)
+  if name == 'vamp':
+    return prior_lib.VampPrior(num_components=50, input_shape=event_shape)
+  return None  # The standard normal.
 
 
 class _CheckpointEachEpoch(keras.callbacks.Callback):

@@ -36,8 +36,8 @@ __all__ = [
   'point_estimate',
 ]
 
-# softplus(x + _SCALE_SHIFT) == 1 at x == 0: a freshly initialized posterior
-# starts with the prior's unit scale.
+# softplus(x + _SCALE_SHIFT) == 1 at x == 0: a full-covariance posterior
+# starts with the identity scale.
 _SCALE_SHIFT = math.log(math.expm1(1.0))
 _MIN_SCALE = 1e-6
 # Soft bound on the log-scale of each inverse autoregressive flow step.
@@ -156,8 +156,9 @@ class MultivariateNormalDiag(tfpl.DistributionLambda):
   """A `tfd.MultivariateNormalDiag` from `2 * event_size` parameters.
 
   The first half of the last axis is the `loc`; the second half gives the
-  scale through `softplus(params + softplus^-1(1)) + 1e-6`, so zero parameters
-  give a unit scale and no parameter value gives a zero scale.
+  scale through `softplus(params) + 1e-6`, as TFP's `IndependentNormal`
+  does: zero parameters give a scale of log 2 = 0.69, and no parameter value
+  gives a zero scale.
 
   #### Examples
 
@@ -209,7 +210,7 @@ class MultivariateNormalDiag(tfpl.DistributionLambda):
     with tf.name_scope(name or 'MultivariateNormalDiag'):
       params = tf.convert_to_tensor(params, name='params')
       loc, raw_scale = tf.split(params, [event_size, event_size], axis=-1)
-      scale = _MIN_SCALE + tf.math.softplus(raw_scale + _SCALE_SHIFT)
+      scale = _MIN_SCALE + tf.math.softplus(raw_scale)
       return tfd.MultivariateNormalDiag(loc=loc, scale_diag=scale, validate_args=validate_args)
 
   @staticmethod

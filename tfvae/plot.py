@@ -10,6 +10,7 @@ import tensorflow_probability as tfp
 
 from tfvae import divergence as divergence_lib
 from tfvae import grid as grid_lib
+from tfvae import layers as layers_lib
 from tfvae.internal import checks
 
 tfd = tfp.distributions
@@ -416,7 +417,7 @@ def posterior_summary(model, x, batch_size: int = 1024):
   means, kl_sum = [], 0.0
   for start in range(0, len(x), batch_size):
     posterior = model.encoder(tf.constant(x[start : start + batch_size]), training=False)
-    means.append(np.asarray(posterior.mean()))
+    means.append(np.asarray(layers_lib.point_estimate(posterior)))
     if kl_sum is not None:
       try:
         kl = divergence_lib.kl_divergence_per_dimension(posterior, prior)

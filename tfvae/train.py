@@ -6,8 +6,10 @@ from absl import flags
 from absl import logging
 
 from tfvae import datasets as datasets_lib
+from tfvae import decoder as decoder_lib
 from tfvae import encoder as encoder_lib
 from tfvae import experiment as experiment_lib
+from tfvae import vae as vae_lib
 
 __all__ = ['main', 'run']
 
@@ -42,6 +44,9 @@ _HIDDEN_UNITS = flags.DEFINE_list(
   help='Encoder widths (dense) or filters (conv); the decoder mirrors them. '
   'Default: 512,256 (dense) or 32,64 (conv).',
 )
+_FREE_BITS = flags.DEFINE_float(
+  'free_bits', default=0.0, help="Floor in nats on each latent dimension's KL (diagonal posterior)."
+)
 _JIT_COMPILE = flags.DEFINE_enum(
   'jit_compile',
   default='auto',
@@ -49,14 +54,36 @@ _JIT_COMPILE = flags.DEFINE_enum(
   help='Compile the training step with XLA.',
 )
 _KL_WEIGHT = flags.DEFINE_float('kl_weight', default=1.0, help='Weight of the KL term.')
+_KL_WARMUP_EPOCHS = flags.DEFINE_integer(
+  'kl_warmup_epochs', default=0, help='Ramp the KL weight from 0 over this many epochs.'
+)
 _LATENT_SIZE = flags.DEFINE_integer('latent_size', default=32, help='Dimension of z.')
 _LEARNING_RATE = flags.DEFINE_float('learning_rate', default=1e-3, help="Adam's learning rate.")
+_LIKELIHOOD = flags.DEFINE_enum(
+  'likelihood', default='bernoulli', enum_values=list(decoder_lib.LIKELIHOODS),
+  help='p(x|z): bernoulli (binarized data), continuous_bernoulli or gaussian (grey levels).',
+)  # fmt: skip
 _MODEL_DIR = flags.DEFINE_string(
   'model_dir',
   default=None,
   help='Output directory (default: tfvae_runs/<dataset>-<time>). Rerun with the same '
   'flags to resume an interrupted run.',
 )
+_NUM_SAMPLES = flags.DEFINE_integer(
+  'num_samples', default=1, help='Posterior samples per example in the objective.'
+)
+_OBJECTIVE = flags.DEFINE_enum(
+  'objective', default='elbo', enum_values=list(vae_lib.OBJECTIVES),
+  help='elbo, or iwae (importance-weighted bound with --num_samples).',
+)  # fmt: skip
+_POSTERIOR = flags.DEFINE_enum(
+  'posterior', default='diagonal', enum_values=list(encoder_lib.POSTERIORS),
+  help='q(z|x): diagonal, full_covariance or iaf.',
+)  # fmt: skip
+_PRIOR = flags.DEFINE_enum(
+  'prior', default='standard_normal', enum_values=list(experiment_lib.PRIORS),
+  help='p(z): standard_normal, mixture (10 learnable Gaussians) or vamp (VampPrior).',
+)  # fmt: skip
 _SEED = flags.DEFINE_integer('seed', default=0, help='Seed for initialization and data.')
 _STRATEGY = flags.DEFINE_enum(
   'strategy',
@@ -86,6 +113,13 @@ def main(argv):
     model_dir=_MODEL_DIR.value,
     strategy=_STRATEGY.value,
     jit_compile={'auto': None, 'true': True, 'false': False}[_JIT_COMPILE.value],
+    posterior=_POSTERIOR.value,
+    likelihood=_LIKELIHOOD.value,
+    prior=_PRIOR.value,
+    objective=_OBJECTIVE.value,
+    num_samples=_NUM_SAMPLES.value,
+    free_bits=_FREE_BITS.value,
+    kl_warmup_epochs=_KL_WARMUP_EPOCHS.value,
     verbose=_VERBOSE.value,
     export_base=_EXPORT_BASE.value,
   )

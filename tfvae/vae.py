@@ -205,6 +205,8 @@ class VAE(keras.Model):
     self._prior = prior
     # Real-valued data for a Gaussian likelihood; values in [0, 1] otherwise.
     self._real_valued = layers_lib.likelihood_family(decoder) == 'gaussian'
+    if self.free_bits and learnable_prior:
+      raise ValueError('`free_bits` needs a diagonal Gaussian prior, not a learnable prior.')
     if self.free_bits and not isinstance(_output_layer(encoder), layers_lib.MultivariateNormalDiag):
       raise ValueError(
         "`free_bits` needs a diagonal Gaussian posterior (make_encoder(posterior='diagonal'))."
