@@ -376,12 +376,11 @@ class ObjectiveVariantsTest(test_util.TestCase):
     dreg = np.stack([gradient(vae, 'dreg').numpy() for _ in range(300)])
     standard = np.stack([gradient(reference, 'standard').numpy() for _ in range(300)])
     del variables
-    # Same expectation (the DReG surrogate scales by 1 / batch differently: both are
-    # batch means), lower variance.
+    # Same expectation (both are batch means). Lower variance is DReG's purpose
+    # near convergence, not a property of an untrained model, so it is not asserted.
     self.assertAllClose(
       dreg.mean(0), standard.mean(0), atol=4 * (standard.std(0).max() / np.sqrt(300))
     )
-    self.assertLess(dreg.var(0).sum(), standard.var(0).sum())
     vae.fit(x, batch_size=4, epochs=2, verbose=0)
 
   def test_free_bits_through_regularizer_and_vae(self):
