@@ -7,7 +7,6 @@ layers, these serialize without pickled lambdas, so a model holding them
 round-trips through Keras' safe `.keras` format.
 """
 
-import functools
 import math
 
 import numpy as np
@@ -151,8 +150,58 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer, tf.Module):
     }
 
 
+def _event_params_size(event_shape) -> int:
+  """The number of parameters the layer takes: `prod(event_shape)`."""
+  return int(np.prod(checks.check_shape(event_shape, 'event_shape')))
+
+
+def _independent(pixels, event_shape):
+  """`tfd.Independent` over the trailing `len(event_shape)` axes of `pixels`."""
+  return tfd.Independent(
+    pixels,
+    reinterpreted_batch_ndims=len(event_shape),
+    validate_args=pixels.validate_args,
+  )
+
+
+class _DistributionLayer(tfpl.DistributionLambda):
+  """A `DistributionLambda` whose config is its constructor's arguments.
+
+  `tf_keras.layers.Lambda.get_config` pickles the layer's function, which
+  safe-mode loading refuses; these layers store their own arguments instead
+  and build their distribution in `_make_distribution`, the one method each
+  subclass writes.
+  """
+
+  def __init__(self, arguments, convert_to_tensor_fn='sample', validate_args=False, **kwargs):
+    # Keys that configs of TFP's own layers carry.
+    for key in ('make_distribution_fn', 'function', 'sample_dtype'):
+      kwargs.pop(key, None)
+    self._arguments = arguments
+    self._convert_name = _convert_fn_name(convert_to_tensor_fn)
+    self._validate = bool(validate_args)
+    tfpl.DistributionLambda.__init__(
+      self, self._make_distribution, _CONVERT_TO_TENSOR_FNS[self._convert_name], **kwargs
+    )
+
+  def _make_distribution(self, params):
+    raise NotImplementedError
+
+  def get_config(self):
+    return _layer_config(
+      self,
+      **self._arguments,
+      convert_to_tensor_fn=self._convert_name,
+      validate_args=self._validate,
+    )
+
+  @classmethod
+  def from_config(cls, config):
+    return cls(**config)
+
+
 @keras.register
-class MultivariateNormalDiag(tfpl.DistributionLambda):
+class MultivariateNormalDiag(_DistributionLayer):
   """A `tfd.MultivariateNormalDiag` from `2 * event_size` parameters.
 
   The first half of the last axis is the `loc`; the second half gives the
@@ -191,18 +240,13 @@ class MultivariateNormalDiag(tfpl.DistributionLambda):
       ValueError: if `event_size` is not a positive integer or
         `convert_to_tensor_fn` is unknown.
     """
-    kwargs.pop('make_distribution_fn', None)
-    kwargs.pop('function', None)
     self._event_size = checks.check_positive_int(event_size, 'event_size')
-    self._convert_name = _convert_fn_name(convert_to_tensor_fn)
-    self._validate = bool(validate_args)
     super().__init__(
-      functools.partial(
-        MultivariateNormalDiag.new, event_size=self._event_size, validate_args=self._validate
-      ),
-      _CONVERT_TO_TENSOR_FNS[self._convert_name],
-      **kwargs,
+      {'event_size': self._event_size}, convert_to_tensor_fn, validate_args, **kwargs
     )
+
+  def _make_distribution(self, params):
+    return MultivariateNormalDiag.new(params, self._event_size, self._validate)
 
   @staticmethod
   def new(params, event_size, validate_args=False, name=None):
@@ -218,21 +262,9 @@ class MultivariateNormalDiag(tfpl.DistributionLambda):
     """The number of parameters the layer takes: `2 * event_size`."""
     return 2 * checks.check_positive_int(event_size, 'event_size')
 
-  def get_config(self):
-    return _layer_config(
-      self,
-      event_size=self._event_size,
-      convert_to_tensor_fn=self._convert_name,
-      validate_args=self._validate,
-    )
-
-  @classmethod
-  def from_config(cls, config):
-    return cls(**config)
-
 
 @keras.register
-class IndependentBernoulli(tfpl.IndependentBernoulli):
+class IndependentBernoulli(_DistributionLayer, tfpl.IndependentBernoulli):
   """`tfp.layers.IndependentBernoulli` that serializes without pickling.
 
   Takes `prod(event_shape)` logits and returns `tfd.Independent` over
@@ -271,53 +303,30 @@ class IndependentBernoulli(tfpl.IndependentBernoulli):
     Raises:
       ValueError: if `event_shape` holds anything but positive integers.
     """
-    kwargs.pop('make_distribution_fn', None)
-    kwargs.pop('function', None)
-    kwargs.pop('sample_dtype', None)
     self._shape = checks.check_shape(event_shape, 'event_shape')
-    self._convert_name = _convert_fn_name(convert_to_tensor_fn)
-    convert = _CONVERT_TO_TENSOR_FNS[self._convert_name]
-    # `tfpl.IndependentBernoulli.__init__` would bind its own `new`; build the
-    # DistributionLambda with this class's instead.
-    tfpl.DistributionLambda.__init__(
-      self,
-      functools.partial(
-        IndependentBernoulli.new, event_shape=self._shape, validate_args=bool(validate_args)
-      ),
-      convert,
-      **kwargs,
+    # Not `tfpl.IndependentBernoulli.__init__`, which would bind its own `new`.
+    super().__init__(
+      {'event_shape': list(self._shape)}, convert_to_tensor_fn, validate_args, **kwargs
     )
+    # What `tfpl.IndependentBernoulli`'s own methods read.
     self._event_shape = self._shape
-    self._convert_to_tensor_fn = convert
+    self._convert_to_tensor_fn = _CONVERT_TO_TENSOR_FNS[self._convert_name]
     self._sample_dtype = None
-    self._validate_args = bool(validate_args)
+    self._validate_args = self._validate
+
+  def _make_distribution(self, params):
+    return IndependentBernoulli.new(params, self._shape, self._validate)
 
   @staticmethod
   def new(params, event_shape, validate_args=False, name=None):
     """The distribution for a `[..., prod(event_shape)]` logits tensor."""
     with tf.name_scope(name or 'IndependentBernoulli'):
       logits = _reshape_event(tf.convert_to_tensor(params, name='params'), event_shape)
-      return tfd.Independent(
-        _Bernoulli(logits=logits, validate_args=validate_args),
-        reinterpreted_batch_ndims=len(event_shape),
-        validate_args=validate_args,
-      )
-
-  def get_config(self):
-    return _layer_config(
-      self,
-      event_shape=list(self._shape),
-      convert_to_tensor_fn=self._convert_name,
-      validate_args=self._validate_args,
-    )
-
-  @classmethod
-  def from_config(cls, config):
-    return cls(**config)
+      return _independent(_Bernoulli(logits=logits, validate_args=validate_args), event_shape)
 
 
 @keras.register
-class IndependentContinuousBernoulli(tfpl.DistributionLambda):
+class IndependentContinuousBernoulli(_DistributionLayer):
   """Continuous Bernoulli pixels for grey levels in [0, 1], from logits.
 
   Takes `prod(event_shape)` logits and returns `tfd.Independent` over
@@ -364,50 +373,28 @@ class IndependentContinuousBernoulli(tfpl.DistributionLambda):
     Raises:
       ValueError: if `event_shape` holds anything but positive integers.
     """
-    kwargs.pop('make_distribution_fn', None)
-    kwargs.pop('function', None)
     self._shape = checks.check_shape(event_shape, 'event_shape')
-    self._convert_name = _convert_fn_name(convert_to_tensor_fn)
-    self._validate = bool(validate_args)
     super().__init__(
-      functools.partial(
-        IndependentContinuousBernoulli.new, event_shape=self._shape, validate_args=self._validate
-      ),
-      _CONVERT_TO_TENSOR_FNS[self._convert_name],
-      **kwargs,
+      {'event_shape': list(self._shape)}, convert_to_tensor_fn, validate_args, **kwargs
     )
+
+  def _make_distribution(self, params):
+    return IndependentContinuousBernoulli.new(params, self._shape, self._validate)
 
   @staticmethod
   def new(params, event_shape, validate_args=False, name=None):
     """The distribution for a `[..., prod(event_shape)]` logit tensor."""
     with tf.name_scope(name or 'IndependentContinuousBernoulli'):
       logits = _reshape_event(tf.convert_to_tensor(params, name='params'), event_shape)
-      return tfd.Independent(
-        tfd.ContinuousBernoulli(logits=logits, validate_args=validate_args),
-        reinterpreted_batch_ndims=len(event_shape),
-        validate_args=validate_args,
+      return _independent(
+        tfd.ContinuousBernoulli(logits=logits, validate_args=validate_args), event_shape
       )
 
-  @staticmethod
-  def params_size(event_shape) -> int:
-    """The number of parameters the layer takes: `prod(event_shape)`."""
-    return int(np.prod(checks.check_shape(event_shape, 'event_shape')))
-
-  def get_config(self):
-    return _layer_config(
-      self,
-      event_shape=list(self._shape),
-      convert_to_tensor_fn=self._convert_name,
-      validate_args=self._validate,
-    )
-
-  @classmethod
-  def from_config(cls, config):
-    return cls(**config)
+  params_size = staticmethod(_event_params_size)
 
 
 @keras.register
-class IndependentNormal(tfpl.DistributionLambda):
+class IndependentNormal(_DistributionLayer):
   """Gaussian pixels for real-valued data: a predicted mean, a learned scale.
 
   Takes `prod(event_shape)` means and returns `tfd.Independent` over
@@ -462,8 +449,6 @@ class IndependentNormal(tfpl.DistributionLambda):
       ValueError: if `event_shape` holds anything but positive integers, or
         the scales are not finite with `0 < min_scale < initial_scale`.
     """
-    kwargs.pop('make_distribution_fn', None)
-    kwargs.pop('function', None)
     self._shape = checks.check_shape(event_shape, 'event_shape')
     self._min_scale = _check_positive_float(min_scale, 'min_scale')
     self._initial_scale = _check_positive_float(initial_scale, 'initial_scale')
@@ -471,9 +456,12 @@ class IndependentNormal(tfpl.DistributionLambda):
       raise ValueError(
         f'`initial_scale` must exceed `min_scale`={min_scale}; got {initial_scale!r}.'
       )
-    self._convert_name = _convert_fn_name(convert_to_tensor_fn)
-    self._validate = bool(validate_args)
-    super().__init__(self._make_distribution, _CONVERT_TO_TENSOR_FNS[self._convert_name], **kwargs)
+    arguments = {
+      'event_shape': list(self._shape),
+      'min_scale': self._min_scale,
+      'initial_scale': self._initial_scale,
+    }
+    super().__init__(arguments, convert_to_tensor_fn, validate_args, **kwargs)
 
   def build(self, input_shape):
     initial = math.log(math.expm1(self._initial_scale - self._min_scale))
@@ -499,34 +487,15 @@ class IndependentNormal(tfpl.DistributionLambda):
     with tf.name_scope(name or 'IndependentNormal'):
       loc = _reshape_event(tf.convert_to_tensor(params, name='params'), event_shape)
       scale = tf.broadcast_to(tf.cast(scale, loc.dtype), tf.shape(loc))
-      return tfd.Independent(
-        tfd.Normal(loc=loc, scale=scale, validate_args=validate_args),
-        reinterpreted_batch_ndims=len(event_shape),
-        validate_args=validate_args,
+      return _independent(
+        tfd.Normal(loc=loc, scale=scale, validate_args=validate_args), event_shape
       )
 
-  @staticmethod
-  def params_size(event_shape) -> int:
-    """The number of parameters the layer takes: `prod(event_shape)`."""
-    return int(np.prod(checks.check_shape(event_shape, 'event_shape')))
-
-  def get_config(self):
-    return _layer_config(
-      self,
-      event_shape=list(self._shape),
-      min_scale=self._min_scale,
-      initial_scale=self._initial_scale,
-      convert_to_tensor_fn=self._convert_name,
-      validate_args=self._validate,
-    )
-
-  @classmethod
-  def from_config(cls, config):
-    return cls(**config)
+  params_size = staticmethod(_event_params_size)
 
 
 @keras.register
-class MultivariateNormalTriL(tfpl.DistributionLambda):
+class MultivariateNormalTriL(_DistributionLayer):
   """A full-covariance `tfd.MultivariateNormalTriL` from its parameters.
 
   Takes `event_size + event_size * (event_size + 1) // 2` parameters: the
@@ -567,18 +536,13 @@ class MultivariateNormalTriL(tfpl.DistributionLambda):
       ValueError: if `event_size` is not a positive integer or
         `convert_to_tensor_fn` is unknown.
     """
-    kwargs.pop('make_distribution_fn', None)
-    kwargs.pop('function', None)
     self._event_size = checks.check_positive_int(event_size, 'event_size')
-    self._convert_name = _convert_fn_name(convert_to_tensor_fn)
-    self._validate = bool(validate_args)
     super().__init__(
-      functools.partial(
-        MultivariateNormalTriL.new, event_size=self._event_size, validate_args=self._validate
-      ),
-      _CONVERT_TO_TENSOR_FNS[self._convert_name],
-      **kwargs,
+      {'event_size': self._event_size}, convert_to_tensor_fn, validate_args, **kwargs
     )
+
+  def _make_distribution(self, params):
+    return MultivariateNormalTriL.new(params, self._event_size, self._validate)
 
   @staticmethod
   def new(params, event_size, validate_args=False, name=None):
@@ -601,18 +565,6 @@ class MultivariateNormalTriL(tfpl.DistributionLambda):
     """The number of parameters: `event_size + event_size * (event_size + 1) // 2`."""
     event_size = checks.check_positive_int(event_size, 'event_size')
     return event_size + event_size * (event_size + 1) // 2
-
-  def get_config(self):
-    return _layer_config(
-      self,
-      event_size=self._event_size,
-      convert_to_tensor_fn=self._convert_name,
-      validate_args=self._validate,
-    )
-
-  @classmethod
-  def from_config(cls, config):
-    return cls(**config)
 
 
 @keras.register
