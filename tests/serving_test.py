@@ -71,7 +71,7 @@ for name, keys in requests.items():
   function = loaded.signatures[name]
   for key, value in function(**{k: tf.constant(arrays[name + '/' + k]) for k in keys}).items():
     results[name + '/' + key] = value.numpy()
-again = loaded.signatures['reconstruct'](x=tf.constant(arrays['reconstruct/x']))['probs']
+(again,) = loaded.signatures['reconstruct'](x=tf.constant(arrays['reconstruct/x'])).values()
 results['reconstruct/again'] = again.numpy()
 np.savez(outputs, **results)
 
@@ -114,6 +114,45 @@ def _elbo_by_hand(vae, x, seed):
   z = posterior.sample(seed=tf.constant(seed))
   kl = tfvae.divergence.kl_divergence(posterior, vae.prior, analytic=vae.analytic_kl, z=z)
   return (vae.decoder(z).log_prob(x) - kl).numpy()
+
+
+def _serve_in_tensorflow_alone(path, requests, work):
+  """Runs `requests` on the export in a process that cannot import TFP, tf_keras or tfvae.
+
+  Returns:
+    The pair `(report, outputs)`: the script's JSON report on the graph's op
+    types, and `signature/output -> array`.
+  """
+  inputs, outputs = os.path.join(work, 'inputs'), os.path.join(work, 'outputs.npz')
+  with open(inputs + '.json', 'w') as f:
+    json.dump({name: sorted(request) for name, request in requests.items()}, f)
+  np.savez(
+    inputs, **{f'{name}/{k}': v for name, request in requests.items() for k, v in request.items()}
+  )
+  report = json.loads(
+    subprocess.run(
+      [sys.executable, '-c', _BLOCKED_IMPORTS_SCRIPT, path, inputs, outputs],
+      cwd=work,  # Not the repository root, so tfvae is not importable anyway.
+      env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONPATH=''),
+      capture_output=True,
+      text=True,
+      timeout=300,
+      check=True,
+    ).stdout
+  )
+  return report, dict(np.load(outputs))
+
+
+def _assert_core_ops_only(test, report):
+  """Every op type is registered in a TensorFlow-only process and none needs Python."""
+  op_types = set(report['op_types'])
+  test.assertEqual(report['blocked_imported'], [])
+  test.assertEqual(report['unregistered'], [])
+  test.assertContainsSubset(op_types, set(report['registered']))
+  test.assertEmpty(op_types & set(_PYTHON_OPS))
+  # None exists only once TFP, tf_keras and tfvae are loaded.
+  test.assertEmpty(op_types & (_all_registered_ops() - set(report['registered'])))
+  return op_types
 
 
 def _graph(path):
@@ -276,27 +315,9 @@ class ExportTest(test_util.TestCase):
 
   def test_runs_without_tfp_tf_keras_and_tfvae_and_equals_the_exporting_process(self):
     requests, expected = self._expected()
-    work = self.create_tempdir().full_path
-    inputs, outputs = os.path.join(work, 'inputs'), os.path.join(work, 'outputs.npz')
-    with open(inputs + '.json', 'w') as f:
-      json.dump({name: sorted(request) for name, request in requests.items()}, f)
-    np.savez(
-      inputs,
-      **{f'{name}/{k}': v for name, request in requests.items() for k, v in request.items()},
+    report, served = _serve_in_tensorflow_alone(
+      self.path, requests, self.create_tempdir().full_path
     )
-    report = json.loads(
-      subprocess.run(
-        [sys.executable, '-c', _BLOCKED_IMPORTS_SCRIPT, self.path, inputs, outputs],
-        cwd=work,  # Not the repository root, so tfvae is not importable anyway.
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONPATH=''),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-      ).stdout
-    )
-    self.assertEqual(report['blocked_imported'], [])
-    served = dict(np.load(outputs))
     for key, value in expected.items():
       with self.subTest(output=key):
         self.assertEqual(served[key].shape, value.shape)
@@ -306,13 +327,7 @@ class ExportTest(test_util.TestCase):
     self.assertAllEqual(served['reconstruct/again'], served['reconstruct/probs'])
     self.assertAllEqual(np.unique(served['sample/samples']), [0.0, 1.0])
 
-    # Every op type is registered in a TensorFlow-only process, none needs
-    # Python, and none exists only once TFP, tf_keras and tfvae are loaded.
-    op_types = set(report['op_types'])
-    self.assertEqual(report['unregistered'], [])
-    self.assertContainsSubset(op_types, set(report['registered']))
-    self.assertEmpty(op_types & set(_PYTHON_OPS))
-    self.assertEmpty(op_types & (_all_registered_ops() - set(report['registered'])))
+    op_types = _assert_core_ops_only(self, report)
     self.assertContainsSubset({'MatMul', 'Assert', 'StatelessRandomNormalV2'}, op_types)
 
   def test_deterministic_signatures_hold_no_random_op(self):
@@ -612,6 +627,60 @@ class ExportSavedModelTest(test_util.TestCase):
       atol=1e-6,
     )
 
+  @test_util.parameterized.named_parameters(
+    ('full_covariance_continuous_bernoulli', 'full_covariance', 'continuous_bernoulli'),
+    ('iaf_gaussian', 'iaf', 'gaussian'),
+  )
+  def test_families_serve_what_the_model_computes(self, posterior, likelihood):
+    tfvae.keras.utils.set_random_seed(test_util.test_seed())
+    vae = tfvae.VAE(
+      tfvae.make_encoder(_SHAPE, _LATENT, test_util.HIDDEN_UNITS, posterior=posterior),
+      tfvae.make_decoder(_LATENT, _SHAPE, test_util.HIDDEN_UNITS, likelihood=likelihood),
+    )
+    path = serving.export_saved_model(vae, self.create_tempdir().full_path, warmup=False)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(3, *_SHAPE)).astype(np.float32)  # Grey levels.
+    if likelihood == 'gaussian':
+      x = 4.0 * x - 2.0  # Any real values.
+    z = rng.normal(size=(2, _LATENT)).astype(np.float32)
+    requests = {
+      'serving_default': {'x': x},
+      'encode': {'x': x},
+      'decode': {'z': z},
+      'sample': {'num': np.int32(_NUM), 'seed': _SEED},
+      'elbo': {'x': x, 'seed': _SEED},
+      'log_likelihood': {'x': x, 'num_samples': np.int32(_NUM_SAMPLES), 'seed': _SEED},
+      'reconstruct': {'x': x},
+    }
+    q = vae.encoder(x).tensor_distribution
+    p = vae.decoder(z).tensor_distribution
+    expected = {
+      'serving_default/mean': vae.reconstruct(x),
+      'reconstruct/mean': vae.reconstruct(x),
+      'reconstruct/again': vae.reconstruct(x),
+      'encode/loc': tfvae.layers.point_estimate(q),
+      'decode/mean': p.mean(),
+      'sample/mean': vae.sample(_NUM, seed=_SEED),
+      'sample/samples': vae.sample(_NUM, seed=_SEED, mean=False),
+      'elbo/elbo': _elbo_by_hand(vae, x, _SEED),
+      'log_likelihood/log_likelihood': tf.function(vae.importance_weighted_log_likelihood)(
+        x, tf.constant(_NUM_SAMPLES), tf.constant(_NUM_SAMPLES), tf.constant(_SEED)
+      ),
+    }
+    if posterior == 'full_covariance':
+      expected['encode/scale'] = q.stddev()
+      expected['encode/scale_tril'] = q.scale.to_dense()
+    if likelihood == 'continuous_bernoulli':
+      expected['decode/logits'] = p.distribution.logits
+    else:
+      expected['decode/scale'] = p.stddev()
+    report, served = _serve_in_tensorflow_alone(path, requests, self.create_tempdir().full_path)
+    self.assertEqual(sorted(served), sorted(expected))
+    for key, value in expected.items():
+      with self.subTest(output=key):
+        self.assertAllClose(served[key], value, rtol=1e-5, atol=1e-5)
+    _assert_core_ops_only(self, report)
+
   def test_rejects_what_it_cannot_serve(self):
     with self.assertRaisesRegex(TypeError, 'tfvae.VAE'):
       serving.export_saved_model(_make_vae().encoder, self.create_tempdir().full_path)
@@ -621,12 +690,12 @@ class ExportSavedModelTest(test_util.TestCase):
         tfvae.keras.layers.InputLayer(input_shape=(_LATENT,)),
         tfvae.keras.layers.Dense(int(np.prod(_SHAPE))),
         tfvae.keras.layers.Reshape(_SHAPE),
-        tfp.layers.DistributionLambda(lambda t: tfd.Independent(tfd.Normal(t, 1.0), 3)),
+        tfp.layers.DistributionLambda(lambda t: tfd.Independent(tfd.Laplace(t, 1.0), 3)),
       ]
     )
     export_base = self.create_tempdir().full_path
     with self.assertRaisesRegex(
-      ValueError, r'`decoder` must return tfd.Independent\(tfd.Bernoulli\)'
+      ValueError, r'`decoder` must return tfd.Independent over tfd.Bernoulli.*returns Independent'
     ):
       serving.export_saved_model(tfvae.VAE(vae.encoder, decoder), export_base)
     self.assertEqual(os.listdir(export_base), [])

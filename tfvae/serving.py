@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfvae import layers as layers_lib
 from tfvae import objective as objective_lib
 from tfvae import vae as vae_lib
 from tfvae.internal import checks
@@ -25,8 +26,11 @@ __all__ = [
 
 # Where TF Serving looks for warmup requests, relative to a version directory.
 WARMUP_FILE = os.path.join('assets.extra', 'tf_serving_warmup_requests')
-_POSTERIOR = "a tfd.MultivariateNormalDiag (make_encoder's default posterior)"
-_LIKELIHOOD = "tfd.Independent(tfd.Bernoulli) (make_decoder's default likelihood)"
+_POSTERIOR = 'a distribution over [latent_size] vectors with a mean or a flow of one'
+_LIKELIHOOD = (
+  'tfd.Independent over tfd.Bernoulli, tfd.ContinuousBernoulli or tfd.Normal '
+  "(make_decoder's likelihoods)"
+)
 
 
 class ServingModule(tf.Module):
@@ -46,6 +50,17 @@ class ServingModule(tf.Module):
   | `sample` | `num` int32 `[]`, `seed` int32 `[2]` | `probs`, `samples` float32 `[num, *event_shape]` |
   | `elbo` | `x`, `seed` | `elbo` float32 `[n]` |
   | `log_likelihood` | `x`, `num_samples` int32 `[]`, `seed` | `log_likelihood` float32 `[n]` |
+
+  That is for `make_encoder` and `make_decoder`'s defaults (a diagonal
+  Gaussian posterior, Bernoulli pixels). The other families serve too, with
+  these outputs instead:
+
+  | family | outputs |
+  | --- | --- |
+  | `full_covariance` posterior | `encode`: also `scale_tril` float32 `[n, latent_size, latent_size]` (`scale` holds the marginal standard deviations) |
+  | `iaf` posterior | `encode`: `loc` only, the flow of the base distribution's mean (`tfvae.layers.point_estimate`) |
+  | `continuous_bernoulli` likelihood | `mean` instead of `probs`; `decode`: `mean`, `logits` |
+  | `gaussian` likelihood | `mean` instead of `probs`; `decode`: `mean`, `scale`; `x` may hold any finite values |
 
   `reconstruct`, `encode` and `decode` hold no random op: the same request
   always gets the same answer. `reconstruct` is the likelihood's mean at the
@@ -83,10 +98,12 @@ class ServingModule(tf.Module):
     """Traces the signatures of `vae`.
 
     Args:
-      vae: a `tfvae.VAE` whose encoder returns a `tfd.MultivariateNormalDiag`
-        and whose decoder returns `tfd.Independent(tfd.Bernoulli)` (the
-        defaults of `make_encoder` and `make_decoder`), each a functional or
-        `Sequential` model ending in a distribution layer; any prior.
+      vae: a `tfvae.VAE` whose encoder returns a distribution over
+        `[latent_size]` vectors with a mean (or a flow of one), and whose
+        decoder returns `tfd.Independent` over `tfd.Bernoulli`,
+        `tfd.ContinuousBernoulli` or `tfd.Normal` (every family of
+        `make_encoder` and `make_decoder`), each a functional or `Sequential`
+        model ending in a distribution layer; any prior.
       name: name of the module.
         Default value: `'tfvae_serving'`.
 
@@ -105,11 +122,17 @@ class ServingModule(tf.Module):
       event_shape=tuple(int(d) for d in vae.event_shape),
       latent_size=int(vae.latent_size),
       posterior=_split_network(
-        vae.encoder, 'encoder', vae.event_shape, _POSTERIOR, _is_normal_diag
+        vae.encoder, 'encoder', vae.event_shape, _POSTERIOR, _posterior_outputs
       ),
       likelihood=_split_network(
-        vae.decoder, 'decoder', (vae.latent_size,), _LIKELIHOOD, _is_bernoulli
+        vae.decoder, 'decoder', (vae.latent_size,), _LIKELIHOOD, _likelihood_outputs
       ),
+    )
+    example = self._likelihood(tf.zeros([1, self.latent_size]))
+    # What `reconstruct` and `sample` call the likelihood's mean.
+    self._keep_untracked(
+      mean_name=_mean_name(example),
+      unit_interval=not isinstance(example.distribution, tfd.Normal),
     )
     # Only the variables are tracked: tracking the Keras models themselves can
     # fail at save (their distribution layers and regularizers).
@@ -186,17 +209,18 @@ class ServingModule(tf.Module):
     for name, value in attributes.items():
       setattr(self, f'_{name}', value)
 
+  def _check_data(self, x):
+    return _check_data(x, 'x', self.event_shape, self._unit_interval)
+
   def _reconstruct(self, x):
-    x = _check_data(x, 'x', self.event_shape)
-    return {'probs': self._likelihood(self._posterior(x).mean()).mean()}
+    point = layers_lib.point_estimate(self._posterior(self._check_data(x)))
+    return {self._mean_name: self._likelihood(point).mean()}
 
   def _encode(self, x):
-    posterior = self._posterior(_check_data(x, 'x', self.event_shape))
-    return {'loc': posterior.mean(), 'scale': posterior.stddev()}
+    return _posterior_outputs(self._posterior(self._check_data(x)))
 
   def _decode(self, z):
-    likelihood = self._likelihood(_check_latents(z, self.latent_size))
-    return {'probs': likelihood.mean(), 'logits': likelihood.distribution.logits}
+    return _likelihood_outputs(self._likelihood(_check_latents(z, self.latent_size)))
 
   def _sample(self, num, seed):
     num = _check_count(num, 'num')
@@ -204,10 +228,10 @@ class ServingModule(tf.Module):
     prior_seed, likelihood_seed = tfp.random.split_seed(_check_seed(seed))
     likelihood = self._likelihood(self._vae.prior.sample(num, seed=prior_seed))
     samples = likelihood.sample(seed=likelihood_seed)
-    return {'probs': likelihood.mean(), 'samples': tf.cast(samples, tf.float32)}
+    return {self._mean_name: likelihood.mean(), 'samples': tf.cast(samples, tf.float32)}
 
   def _elbo(self, x, seed):
-    x = _check_data(x, 'x', self.event_shape)
+    x = self._check_data(x)
     seed = _check_seed(seed)
     posterior = self._posterior(x)
     z = posterior.sample(seed=seed)
@@ -223,7 +247,7 @@ class ServingModule(tf.Module):
     return {'elbo': -(parts.reconstruction + parts.kl)}
 
   def _log_likelihood(self, x, num_samples, seed):
-    x = _check_data(x, 'x', self.event_shape)
+    x = self._check_data(x)
     num_samples = _check_count(num_samples, 'num_samples')
     seed = _check_seed(seed)
     # The chunk size `VAE.log_likelihood` picks, so both give the same estimate.
@@ -337,13 +361,14 @@ def _next_version(export_base):
   return max([0, *(int(name) for name in names if name.isdigit())]) + 1
 
 
-def _split_network(network, name, input_shape, family, check):
+def _split_network(network, name, input_shape, family, outputs):
   """`params -> distribution` of a network ending in a distribution layer, without sampling.
 
   Calling the distribution layer would also draw its tensor twin (a random
   sample) and evaluate its KL regularizer; the network up to the layer's
   input and the layer's own `make_distribution_fn` give the distribution
-  alone.
+  alone. `outputs` (which raises `TypeError` on a distribution it cannot
+  serve) checks what the network returns.
   """
   layers = getattr(network, 'layers', None)
   last = layers[-1] if layers else None
@@ -364,21 +389,45 @@ def _split_network(network, name, input_shape, family, check):
     return make_distribution(params(inputs, training=False))
 
   example = distribution(tf.zeros([1, *input_shape]))
-  if not check(example):
+  try:
+    outputs(example)
+  except (TypeError, NotImplementedError):
     inner = getattr(example, 'distribution', None)
     returned = type(example).__name__ + (f'({type(inner).__name__})' if inner else '')
-    raise ValueError(f'`{name}` must return {family} to be exported; it returns {returned}.')
+    raise ValueError(
+      f'`{name}` must return {family} to be exported; it returns {returned}.'
+    ) from None
   return distribution
 
 
-def _is_normal_diag(distribution):
-  return isinstance(distribution, tfd.MultivariateNormalDiag)
+def _posterior_outputs(posterior):
+  """`encode`'s outputs: the point estimate, and the scale where there is one."""
+  if not isinstance(posterior, tfd.Distribution) or posterior.event_shape.rank != 1:
+    raise TypeError('a distribution over vectors')
+  outputs = {'loc': layers_lib.point_estimate(posterior)}
+  if isinstance(posterior, (tfd.MultivariateNormalDiag, tfd.MultivariateNormalTriL)):
+    outputs['scale'] = posterior.stddev()
+  if isinstance(posterior, tfd.MultivariateNormalTriL):
+    outputs['scale_tril'] = posterior.scale.to_dense()
+  return outputs
 
 
-def _is_bernoulli(distribution):
-  return isinstance(distribution, tfd.Independent) and isinstance(
-    distribution.distribution, tfd.Bernoulli
-  )
+def _likelihood_outputs(likelihood):
+  """`decode`'s outputs: the mean and the parameters of the pixel distributions."""
+  pixels = getattr(likelihood, 'distribution', None)
+  if not isinstance(likelihood, tfd.Independent):
+    raise TypeError('tfd.Independent')
+  mean = {_mean_name(likelihood): likelihood.mean()}
+  if isinstance(pixels, (tfd.Bernoulli, tfd.ContinuousBernoulli)):
+    return {**mean, 'logits': pixels.logits_parameter()}
+  if isinstance(pixels, tfd.Normal):
+    return {**mean, 'scale': likelihood.stddev()}
+  raise TypeError('Bernoulli, ContinuousBernoulli or Normal pixels')
+
+
+def _mean_name(likelihood):
+  """What the signatures call the likelihood's mean: Bernoulli means are probabilities."""
+  return 'probs' if isinstance(likelihood.distribution, tfd.Bernoulli) else 'mean'
 
 
 def _unique_variables(*collections):
@@ -411,12 +460,15 @@ def _assert_shape(x, name, inner_shape):
   )
 
 
-def _check_data(x, name, event_shape):
+def _check_data(x, name, event_shape, unit_interval=True):
   """`x` after asserting shape `[n, *event_shape]`, finite values and range [0, 1]."""
   asserts = [_assert_shape(x, name, event_shape)]
   with tf.control_dependencies(asserts):
     finite = tf.reduce_all(tf.math.is_finite(x))
     asserts.append(_assert(finite, f'`{name}` must not contain NaN or Inf values.'))
+  if not unit_interval:
+    with tf.control_dependencies(asserts):
+      return tf.identity(x)
   with tf.control_dependencies(asserts):
     in_range = tf.logical_and(tf.reduce_all(x >= 0.0), tf.reduce_all(x <= 1.0))
     asserts.append(
