@@ -240,8 +240,8 @@ class ExportTest(test_util.TestCase):
       'sample/probs': vae.sample(_NUM, seed=_SEED),
       'sample/samples': vae.sample(_NUM, seed=_SEED, mean=False),
       'elbo/elbo': _elbo_by_hand(vae, x, _SEED),
-      # A graph, as served: `vae.log_likelihood` compiles it with XLA, whose
-      # stateless sampler draws other numbers from the same seed.
+      # The plain graph, as served (`vae.log_likelihood` evaluates log p(x|z)
+      # in an XLA cluster: the same samples, equal up to rounding).
       'log_likelihood/log_likelihood': tf.function(vae.importance_weighted_log_likelihood)(
         x, tf.constant(_NUM_SAMPLES), tf.constant(_NUM_SAMPLES), tf.constant(_SEED)
       ),
@@ -329,6 +329,16 @@ class ExportTest(test_util.TestCase):
 
     op_types = _assert_core_ops_only(self, report)
     self.assertContainsSubset({'MatMul', 'Assert', 'StatelessRandomNormalV2'}, op_types)
+
+  def test_log_likelihood_equals_vae_log_likelihood_for_the_same_seed(self):
+    x = _images()
+    served = self.loaded.signatures['log_likelihood'](
+      x=tf.constant(x), num_samples=tf.constant(_NUM_SAMPLES), seed=tf.constant(_SEED)
+    )['log_likelihood']
+    expected = self.vae.log_likelihood(x, _NUM_SAMPLES, seed=_SEED)
+    self.assertAllClose(served, expected, rtol=1e-5, atol=1e-5)
+    other_seed = self.vae.log_likelihood(x, _NUM_SAMPLES, seed=_SEED + 1)
+    self.assertGreater(np.max(np.abs(other_seed - expected)), 1e-3)
 
   def test_deterministic_signatures_hold_no_random_op(self):
     meta_graph = _graph(self.path)

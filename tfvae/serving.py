@@ -72,7 +72,8 @@ class ServingModule(tf.Module):
   importance-weighted estimate of log p(x) of
   `tfvae.objective.importance_weighted_log_likelihood`, in the chunks
   `vae.log_likelihood` picks (`tfvae.objective.chunk_size_for`), so the same
-  seed gives the same estimate as `vae.log_likelihood`. A seed is an int32 `[2]` stateless seed:
+  seed gives the same estimate as `vae.log_likelihood` (up to float rounding:
+  that one evaluates log p(x|z) with XLA). A seed is an int32 `[2]` stateless seed:
   the same seed gives the same answer.
 
   For TF Serving's REST row format (`instances`), where every input gains a
