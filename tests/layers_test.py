@@ -100,6 +100,12 @@ class IndependentBernoulliTest(test_util.TestCase):
       self.assertAllClose(log_prob, expected, rtol=1e-6, atol=1e-7)
       self.assertAllClose(gradient, x - special.expit(logits), rtol=1e-6, atol=1e-7)
 
+  def test_get_config_returns_a_copy(self):
+    layer = layers_lib.IndependentBernoulli((2, 3), 'mean')
+    layer.get_config()['event_shape'].append(7)
+    self.assertEqual(layer.get_config()['event_shape'], [2, 3])
+    self.assertNotIn('_arguments', dict(layer._trackable_children()))
+
   def test_get_config_round_trip(self):
     layer = layers_lib.IndependentBernoulli((2, 3), 'mean')
     clone = layers_lib.IndependentBernoulli.from_config(layer.get_config())

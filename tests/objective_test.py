@@ -1,10 +1,11 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Tests for tfvae.objective."""
 
+from unittest import mock
+
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
-from absl.testing import parameterized
 from scipy import special
 from scipy import stats
 
@@ -110,8 +111,8 @@ class ImportanceWeightsTest(test_util.TestCase):
     self.assertAllClose(objective_lib.bits_per_dim(tf.constant([-np.log(2.0) * 4]), 4), [1.0])
 
 
-class ConditionalLogProbTest(test_util.TestCase, parameterized.TestCase):
-  @parameterized.parameters('bernoulli', 'continuous_bernoulli', 'gaussian')
+class ConditionalLogProbTest(test_util.TestCase):
+  @test_util.parameterized.parameters('bernoulli', 'continuous_bernoulli', 'gaussian')
   def test_equals_independent_log_prob_of_tiled_data(self, family):
     rng = np.random.default_rng(test_util.test_seed())
     decoder = decoder_lib.make_decoder(2, (4, 3, 1), (8,), likelihood=family)
@@ -138,6 +139,24 @@ class ConditionalLogProbTest(test_util.TestCase, parameterized.TestCase):
     got = objective_lib.conditional_log_prob(likelihood, x, num_samples=2)
     self.assertAllClose(got[:, 0], [expected, likelihood[1].log_prob(x[0])], rtol=1e-5)
 
+  def test_follows_broadcasting_batch_ranks_and_dtypes_like_log_prob(self):
+    cases = [
+      # x of batch 1 against 3 likelihoods.
+      (
+        tfd.Independent(tfd.Bernoulli(logits=[[0.0, 0.0], [0.0, 5.0], [5.0, 5.0]]), 1),
+        [[1.0, 1.0]],
+      ),
+      # A batch of rank 2, which the flat sum does not handle.
+      (tfd.Independent(tfd.Normal(tf.zeros([4, 3, 2]), 1.0), 1), np.zeros([4, 3, 2])),
+      # Float64 data for a float32 likelihood.
+      (tfd.Independent(tfd.Normal(tf.zeros([3, 2]), 2.0), 1), np.ones([3, 2])),
+    ]
+    for likelihood, x in cases:
+      expected = likelihood.log_prob(x)
+      got = objective_lib.conditional_log_prob(likelihood, x)
+      self.assertEqual(got.shape, expected.shape)
+      self.assertAllClose(got, expected, rtol=1e-6)
+
   def test_jit_compiled_log_weights_equal_plain_ones(self):
     rng = np.random.default_rng(test_util.test_seed())
     decoder = decoder_lib.make_decoder(2, (5,), (8,))
@@ -151,6 +170,32 @@ class ConditionalLogProbTest(test_util.TestCase, parameterized.TestCase):
     ]
     self.assertEqual(fused.shape, (7, 4))
     self.assertAllClose(fused, plain, rtol=1e-5, atol=1e-5)
+
+  def test_jit_compile_uses_xla_unless_the_likelihood_validates(self):
+    prior = tfd.MultivariateNormalDiag([0.0], [1.0])
+    posterior = tfd.MultivariateNormalDiag([[0.0]], [[1.0]])
+    z = tf.zeros([3, 1, 1])
+    for validate_args, calls in ((False, 1), (True, 0)):
+      likelihood = tfd.Independent(
+        tfd.Bernoulli(logits=tf.zeros([3, 2]), validate_args=validate_args),
+        1,
+        validate_args=validate_args,
+      )
+      with mock.patch.object(
+        objective_lib,
+        '_fused_conditional_log_prob',
+        wraps=objective_lib._fused_conditional_log_prob,
+      ) as fused:
+        log_weights = objective_lib.log_importance_weights(
+          [[1.0, 0.0]], posterior, lambda _, d=likelihood: d, prior, z, jit_compile=True
+        )
+      self.assertEqual(fused.call_count, calls)
+      self.assertAllClose(log_weights, np.full([3, 1], 2 * np.log(0.5)), rtol=1e-6)
+    # What the kept assertions are for: a grey level is no Bernoulli outcome.
+    with self.assertRaises(tf.errors.InvalidArgumentError):
+      objective_lib.log_importance_weights(
+        [[0.5, 0.0]], posterior, lambda _: likelihood, prior, z, jit_compile=True
+      )
 
 
 if __name__ == '__main__':

@@ -7,6 +7,7 @@ layers, these serialize without pickled lambdas, so a model holding them
 round-trips through Keras' safe `.keras` format.
 """
 
+import copy
 import math
 
 import numpy as np
@@ -177,12 +178,17 @@ class _DistributionLayer(tfpl.DistributionLambda):
     # Keys that configs of TFP's own layers carry.
     for key in ('make_distribution_fn', 'function', 'sample_dtype'):
       kwargs.pop(key, None)
-    self._arguments = arguments
+    self._set_arguments(arguments)
     self._convert_name = _convert_fn_name(convert_to_tensor_fn)
     self._validate = bool(validate_args)
     tfpl.DistributionLambda.__init__(
       self, self._make_distribution, _CONVERT_TO_TENSOR_FNS[self._convert_name], **kwargs
     )
+
+  @tf.__internal__.tracking.no_automatic_dependency_tracking
+  def _set_arguments(self, arguments):
+    # A plain dict, not a tracked wrapper: it is config, not state.
+    self._arguments = dict(arguments)
 
   def _make_distribution(self, params):
     raise NotImplementedError
@@ -190,7 +196,7 @@ class _DistributionLayer(tfpl.DistributionLambda):
   def get_config(self):
     return _layer_config(
       self,
-      **self._arguments,
+      **copy.deepcopy(self._arguments),
       convert_to_tensor_fn=self._convert_name,
       validate_args=self._validate,
     )

@@ -6,6 +6,7 @@ ELBO(x) = E_q(z|x)[log p(x|z)] - KL(q(z|x) || p(z)) <= log p(x)
 
 from typing import NamedTuple
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -54,7 +55,8 @@ def negative_elbo(
 ) -> Objective:
   """The (weighted) negative ELBO per example and its parts.
 
-  Any families work: the objective only calls `likelihood.log_prob(x)` and
+  Any families work: the objective only calls `likelihood.log_prob(x)` (through
+  `conditional_log_prob`, which gives the same value) and
   `KL(posterior || prior)` (closed form where TFP registers one, a Monte
   Carlo estimate at `z` otherwise).
 
@@ -180,29 +182,44 @@ def conditional_log_prob(likelihood: tfd.Distribution, x, num_samples=None) -> t
   array([[-1.3863],
          [-0.6931]], dtype=float32)
   """
-  x = tf.convert_to_tensor(x)
-  batch_size = tf.shape(x)[0]
-  out_shape = [batch_size] if num_samples is None else [num_samples, batch_size]
+  likelihood = getattr(likelihood, 'tensor_distribution', likelihood)
   if num_samples is not None:
+    x = tf.convert_to_tensor(x)
+    if x.dtype.is_floating and likelihood.dtype.is_floating:
+      x = tf.cast(x, likelihood.dtype)
     x = tf.reshape(
       tf.broadcast_to(x[tf.newaxis], tf.concat([[num_samples], tf.shape(x)], 0)),
       tf.concat([[-1], tf.shape(x)[1:]], 0),
     )
-  likelihood = getattr(likelihood, 'tensor_distribution', likelihood)
-  if (
+  if _sums_scalar_pixels(likelihood, x):
+    pointwise = likelihood.distribution.log_prob(x)
+    # The leading axis of `pointwise`, not of `x`, which may broadcast.
+    flat = tf.reshape(pointwise, tf.stack([tf.shape(pointwise)[0], -1]))
+    log_prob = tf.reduce_sum(flat, axis=-1)
+  else:
+    log_prob = likelihood.log_prob(x)
+  return log_prob if num_samples is None else tf.reshape(log_prob, [num_samples, -1])
+
+
+def _sums_scalar_pixels(likelihood, x) -> bool:
+  """Whether `Independent.log_prob(x)` is the sum of `pointwise` along one flat axis."""
+  return (
     isinstance(likelihood, tfd.Independent)
     and likelihood.batch_shape.rank == 1
     and likelihood.distribution.event_shape.rank == 0
-  ):
-    pointwise = likelihood.distribution.log_prob(x)
-    return tf.reduce_sum(tf.reshape(pointwise, tf.concat([out_shape, [-1]], 0)), axis=-1)
-  return tf.reshape(likelihood.log_prob(x), out_shape)
+    and _rank(x) == 1 + likelihood.event_shape.rank
+  )
+
+
+def _rank(x):
+  shape = getattr(x, 'shape', None)
+  return getattr(shape, 'rank', None) if isinstance(shape, tf.TensorShape) else np.ndim(x)
 
 
 # The same, compiled with XLA: its elementwise work fuses into one pass over
-# the decoded batch (about 2.5x faster on CPU than one kernel per op). Only
-# `VAE.log_likelihood` uses it; SavedModels keep plain graphs (TF Serving runs
-# XLA only when asked).
+# the decoded batch (about 2.5x faster on CPU than one kernel per op). Used by
+# `log_importance_weights(..., jit_compile=True)`, which `VAE.log_likelihood`
+# sets; SavedModels keep plain graphs (TF Serving runs XLA only when asked).
 _fused_conditional_log_prob = tf.function(conditional_log_prob, jit_compile=True)
 
 
@@ -224,9 +241,10 @@ def log_importance_weights(
     z: `[num_samples, batch_size, latent_size]` draws from the posterior.
     return_log_likelihood: also return the `log p(x|z_k)` part.
       Default value: `False`.
-    jit_compile: evaluate `log p(x|z_k)` in an XLA cluster (when the decoded
-      distribution is a `CompositeTensor`, as TFP's are), for a plain graph that
-      is not compiled as a whole.
+    jit_compile: evaluate `log p(x|z_k)` in an XLA cluster, for a plain graph
+      that is not compiled as a whole: when the decoded distribution is a
+      `CompositeTensor` (as TFP's are) without `validate_args`, whose
+      assertions XLA would drop. Its `log_prob` must compile with XLA.
       Default value: `False`.
 
   Returns:
@@ -243,7 +261,12 @@ def log_importance_weights(
   likelihood = decode(tf.reshape(z, [-1, z.shape[-1]]))
   likelihood = getattr(likelihood, 'tensor_distribution', likelihood)
   log_prob_fn = conditional_log_prob
-  if jit_compile and isinstance(likelihood, tf.__internal__.CompositeTensor):
+  # XLA drops the assertions that `validate_args` adds: keep those in the graph.
+  if (
+    jit_compile
+    and isinstance(likelihood, tf.__internal__.CompositeTensor)
+    and not likelihood.validate_args
+  ):
     log_prob_fn = _fused_conditional_log_prob
   log_likelihood = log_prob_fn(likelihood, x, num_samples)
   log_prior = tf.cast(prior.log_prob(z), log_likelihood.dtype)

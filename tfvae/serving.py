@@ -79,8 +79,8 @@ class ServingModule(tf.Module):
   For TF Serving's REST row format (`instances`), where every input gains a
   batch dimension, `num`, `num_samples` and `seed` also take one value per
   instance, which must all be equal. Invalid inputs (a wrong inner shape,
-  values of `x` outside [0, 1], NaN or Inf, `num < 1`) fail with
-  `INVALID_ARGUMENT` and a message naming the input.
+  values of `x` outside [0, 1] unless the pixels are Gaussian, NaN or Inf,
+  `num < 1`) fail with `INVALID_ARGUMENT` and a message naming the input.
 
   #### Examples
 
