@@ -193,11 +193,11 @@ def conditional_log_prob(likelihood: tfd.Distribution, x, num_samples=None) -> t
     )
   if _sums_scalar_pixels(likelihood, x):
     pointwise = likelihood.distribution.log_prob(x)
-    # The leading axis of `pointwise`, not of `x`, which may broadcast.
-    flat = tf.reshape(pointwise, tf.stack([tf.shape(pointwise)[0], -1]))
-    log_prob = tf.reduce_sum(flat, axis=-1)
-  else:
-    log_prob = likelihood.log_prob(x)
+    # Leading axes from `pointwise`, not `x`, which may broadcast.
+    leading = [-1] if num_samples is None else [num_samples, -1]
+    flat = tf.reshape(pointwise, leading + [likelihood.event_shape.num_elements()])
+    return tf.reduce_sum(flat, axis=-1)
+  log_prob = likelihood.log_prob(x)
   return log_prob if num_samples is None else tf.reshape(log_prob, [num_samples, -1])
 
 
@@ -208,6 +208,7 @@ def _sums_scalar_pixels(likelihood, x) -> bool:
     and likelihood.batch_shape.rank == 1
     and likelihood.distribution.event_shape.rank == 0
     and _rank(x) == 1 + likelihood.event_shape.rank
+    and likelihood.event_shape.is_fully_defined()
   )
 
 
