@@ -118,20 +118,19 @@ class ServingModule(tf.Module):
       raise TypeError(f'`vae` must be a tfvae.VAE; got {type(vae).__name__}.')
     if vae.event_shape is None or vae.latent_size is None:
       raise ValueError('`vae` must have a known `event_shape` and `latent_size` to be exported.')
+    posterior, _ = _split_network(
+      vae.encoder, 'encoder', vae.event_shape, _POSTERIOR, _posterior_outputs
+    )
+    likelihood, example = _split_network(
+      vae.decoder, 'decoder', (vae.latent_size,), _LIKELIHOOD, _likelihood_outputs
+    )
     self._keep_untracked(
       vae=vae,
       event_shape=tuple(int(d) for d in vae.event_shape),
       latent_size=int(vae.latent_size),
-      posterior=_split_network(
-        vae.encoder, 'encoder', vae.event_shape, _POSTERIOR, _posterior_outputs
-      ),
-      likelihood=_split_network(
-        vae.decoder, 'decoder', (vae.latent_size,), _LIKELIHOOD, _likelihood_outputs
-      ),
-    )
-    example = self._likelihood(tf.zeros([1, self.latent_size]))
-    # What `reconstruct` and `sample` call the likelihood's mean.
-    self._keep_untracked(
+      posterior=posterior,
+      likelihood=likelihood,
+      # What `reconstruct` and `sample` call the likelihood's mean.
       mean_name=_mean_name(example),
       unit_interval=not isinstance(example.distribution, tfd.Normal),
     )
@@ -363,7 +362,7 @@ def _next_version(export_base):
 
 
 def _split_network(network, name, input_shape, family, outputs):
-  """`params -> distribution` of a network ending in a distribution layer, without sampling.
+  """`params -> distribution` of a network ending in a distribution layer, and an example.
 
   Calling the distribution layer would also draw its tensor twin (a random
   sample) and evaluate its KL regularizer; the network up to the layer's
@@ -398,7 +397,7 @@ def _split_network(network, name, input_shape, family, outputs):
     raise ValueError(
       f'`{name}` must return {family} to be exported; it returns {returned}.'
     ) from None
-  return distribution
+  return distribution, example
 
 
 def _posterior_outputs(posterior):
