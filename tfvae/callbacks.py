@@ -100,11 +100,7 @@ class VAETensorBoard(keras.callbacks.Callback):
     super().__init__()
     self.log_dir = os.fspath(log_dir)
     self.images = None if images is None else checks.check_images(images, 'images')
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
-      raise ValueError(f'`num_samples` must be a non-negative integer; got {num_samples!r}.')
-    if num_samples < 0:
-      raise ValueError(f'`num_samples` must be a non-negative integer; got {num_samples!r}.')
-    self.num_samples = int(num_samples)
+    self.num_samples = checks.check_non_negative_int(num_samples, 'num_samples')
     self.num_columns = checks.check_positive_int(num_columns, 'num_columns')
     self.seed = int(seed)
     self.image_scale = checks.check_positive_int(image_scale, 'image_scale')

@@ -173,12 +173,7 @@ def train(
       '`free_bits` needs the diagonal posterior and the standard normal prior; got '
       f'posterior={posterior!r}, prior={prior!r}.'
     )
-  if (
-    isinstance(kl_warmup_epochs, bool)
-    or not isinstance(kl_warmup_epochs, int)
-    or kl_warmup_epochs < 0
-  ):
-    raise ValueError(f'`kl_warmup_epochs` must be an integer >= 0; got {kl_warmup_epochs!r}.')
+  kl_warmup_epochs = checks.check_non_negative_int(kl_warmup_epochs, 'kl_warmup_epochs')
   config = {
     'dataset': os.fspath(dataset),
     'data_dir': None if data_dir is None else os.fspath(data_dir),

@@ -867,10 +867,4 @@ def _check_positive_float(value, name):
 
 
 def _check_context_size(context_size):
-  if (
-    isinstance(context_size, bool)
-    or not isinstance(context_size, (int, np.integer))
-    or context_size < 0
-  ):
-    raise ValueError(f'`context_size` must be a non-negative integer; got {context_size!r}.')
-  return int(context_size)
+  return checks.check_non_negative_int(context_size, 'context_size')

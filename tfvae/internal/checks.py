@@ -10,6 +10,7 @@ __all__ = [
   'check_choice',
   'check_images',
   'check_kl_weight',
+  'check_non_negative_int',
   'check_positive_int',
   'check_real_array',
   'check_shape',
@@ -20,8 +21,15 @@ __all__ = [
 
 def check_positive_int(value, name):
   """Returns `value` as an `int`, or raises `ValueError` naming `name`."""
-  if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+  if not _is_int(value) or value <= 0:
     raise ValueError(f'`{name}` must be a positive integer; got {value!r}.')
+  return int(value)
+
+
+def check_non_negative_int(value, name):
+  """Returns `value` as an `int` >= 0, or raises `ValueError` naming `name`."""
+  if not _is_int(value) or value < 0:
+    raise ValueError(f'`{name}` must be a non-negative integer; got {value!r}.')
   return int(value)
 
 
@@ -154,3 +162,7 @@ def _check_batch_shape(array, name, event_shape):
       f'`{name}` must have shape [n, {", ".join(map(str, event_shape))}] to match the '
       f'model; got {array.shape}.'
     )
+
+
+def _is_int(value):
+  return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
