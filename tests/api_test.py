@@ -1,8 +1,11 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Cross-cutting: the public API is exactly `__all__`, and every name is documented."""
 
+import fnmatch
 import importlib
+import importlib.util
 import inspect
+import os
 import pkgutil
 import re
 
@@ -57,8 +60,72 @@ class ApiTest(test_util.TestCase):
       )
       self.assertEqual(imports_keras, module.__name__ == 'tfvae.internal.keras', module.__name__)
 
+  def test_every_name_the_readme_shows_resolves(self):
+    with open(os.path.join(test_util.REPO_ROOT, 'README.md')) as f:
+      readme = f.read()
+    # Entry points are shown as commands (`python -m tfvae.train`): modules.
+    commands = set(re.findall(r'python -m (tfvae\.\w+)', readme))
+    names = set(re.findall(r'\btfvae\.[A-Za-z_][\w.]*[A-Za-z_0-9]', readme)) - commands
+    self.assertIn('tfvae.evaluation.evaluate', names)
+    for name in sorted(names):
+      with self.subTest(name=name):
+        _resolve(name)
+    for command in sorted(commands):
+      self.assertIsNotNone(importlib.util.find_spec(command), command)
+
+  def test_every_name_of_the_readme_api_table_resolves(self):
+    with open(os.path.join(test_util.REPO_ROOT, 'README.md')) as f:
+      readme = f.read()
+    table = readme.split('## Public API', 1)[1].split('\n#', 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith('| `')]
+    self.assertGreater(len(rows), 10)
+    for row in rows:
+      for name in re.findall(r'`([\w.*]+)[(`]', row.split(' | ')[0]):
+        with self.subTest(name=name):
+          _resolve('tfvae.' + name)
+
+  def test_keras_namespaces_people_type(self):
+    self.assertIs(tfvae.keras.models.load_model, tfvae.keras.saving.load_model)
+    self.assertTrue(tfvae.keras.models.Model)
+
+  def test_logic_lives_in_one_place(self):
+    # Each pattern may appear only in the module that owns it.
+    owners = {
+      r"'tensor_distribution'": 'tfvae.internal.distributions',  # unwrapping a layer's output
+      r'\.layers\[-1\]': 'tfvae.internal.distributions',  # a network's distribution layer
+      r'apply_free_bits\(': 'tfvae.divergence',  # the free-bits KL term
+      r'\(int, np\.integer\)': 'tfvae.internal.checks',  # integer checks
+      # Private TensorFlow Probability API.
+      r'_make_distribution_fn|_registered_kl|kullback_leibler\.': None,
+    }
+    for module in _modules():
+      source = inspect.getsource(module)
+      code = '\n'.join(line for line in source.splitlines() if not line.strip().startswith('#'))
+      for pattern, owner in owners.items():
+        if module.__name__ == owner:
+          continue
+        hits = [line.strip() for line in code.splitlines() if re.search(pattern, line)]
+        hits = [line for line in hits if not line.startswith(('>>>', '`', '[', '(', 'Args'))]
+        with self.subTest(module=module.__name__, pattern=pattern):
+          self.assertEqual(hits, [], f'{module.__name__} repeats logic owned by {owner}')
+
   def test_version(self):
     self.assertRegex(tfvae.__version__, r'^\d+\.\d+\.\d+$')
+
+
+def _resolve(dotted):
+  """The object `dotted` names (`tfvae.plot.plot_*` needs one match), or AssertionError."""
+  obj = importlib.import_module('tfvae')
+  for part in dotted.split('.')[1:]:
+    if '*' in part:
+      matches = fnmatch.filter(dir(obj), part)
+      if not matches:
+        raise AssertionError(f'{dotted}: nothing matches {part}')
+      return [getattr(obj, match) for match in matches]
+    if not hasattr(obj, part):
+      raise AssertionError(f'{dotted} does not resolve: no {part!r} in {obj!r}')
+    obj = getattr(obj, part)
+  return obj
 
 
 if __name__ == '__main__':

@@ -173,6 +173,23 @@ class CheckDistributionTest(test_util.TestCase):
     with self.assertRaisesRegex(ValueError, message):
       diagnostics.check_distribution(_gaussian(2), **kwargs)
 
+  def test_integer_distributions(self):
+    logits = _logits([3, 20])
+    binary = tfd.Independent(tfd.Bernoulli(logits=logits, dtype=tf.int32), 1)
+    result = diagnostics.check_distribution(binary)
+    self.assertEqual(result.method, 'factorized_enumeration')
+    self.assertTrue(result.passed, result)
+    # A user's own discrete distribution: binary events, integer dtype.
+    two_classes = tfd.Independent(tfd.Categorical(logits=tf.stack([logits, -logits], -1)), 1)
+    with self.assertRaisesRegex(ValueError, r"`support` is needed.*int32.*support='binary'"):
+      diagnostics.check_distribution(two_classes)
+    with self.assertRaisesRegex(ValueError, r"`support`='real'.*int32"):
+      diagnostics.check_distribution(two_classes, support='real')
+    result = diagnostics.check_distribution(two_classes, support='binary', max_enumeration_size=20)
+    self.assertEqual(result.method, 'enumeration')
+    self.assertAllClose(result.total, np.ones(3), atol=1e-5)
+    self.assertTrue(result.passed, result)
+
   def test_batch_rank_above_one_is_refused(self):
     with self.assertRaisesRegex(ValueError, 'batch_shape'):
       diagnostics.check_distribution(tfd.Normal(tf.zeros([2, 3]), 1.0))
@@ -214,8 +231,10 @@ class CheckNormalizationTest(test_util.TestCase):
     kwargs = FAMILIES[name]
     networks = _networks(**kwargs)
     shape = kwargs.get('shape', test_util.IMAGE_SHAPE)
-    results = diagnostics.check_normalization(networks, self.make_images(shape=shape, binary=False))
-    self.assertEqual(sorted(results), ['likelihood', 'posterior', 'prior'])
+    binary = kwargs.get('decoder', {}).get('likelihood', 'bernoulli') == 'bernoulli'
+    x = self.make_images(shape=shape, binary=binary)
+    results = diagnostics.check_normalization(networks, x)
+    self.assertEqual(sorted(results), ['data', 'likelihood', 'posterior', 'prior'])
     for part, result in results.items():
       self.assertTrue(result.passed, f'{part}: {result}')
     latent_size = kwargs.get('latent_size', 2)
@@ -223,6 +242,20 @@ class CheckNormalizationTest(test_util.TestCase):
     self.assertEqual(results['posterior'].method, expected)
     self.assertEqual(results['posterior'].total.shape, (test_util.BATCH_SIZE,))
     self.assertEqual(results['prior'].total.shape, (1,))
+
+  @test_util.parameterized.named_parameters(
+    ('bernoulli_grey', 'bernoulli', 0.25, 'binary', 6),
+    ('bernoulli_binary', 'bernoulli', 0.0, 'binary', 0),
+    ('continuous_bernoulli_grey', 'continuous_bernoulli', 0.25, 'unit_interval', 0),
+    ('continuous_bernoulli_above_one', 'continuous_bernoulli', 1.5, 'unit_interval', 6),
+    ('gaussian_any', 'gaussian', 7.0, 'real', 0),
+  )
+  def test_reports_data_outside_the_likelihood_support(self, likelihood, value, support, outside):
+    networks = _networks(shape=(2, 3), decoder=dict(likelihood=likelihood))
+    x = np.zeros([2, 2, 3], np.float32)
+    x[0] = value  # 6 of 12 values
+    result = diagnostics.check_normalization(networks, x)['data']
+    self.assertEqual(result, diagnostics.SupportResult(support, outside, outside / 12, not outside))
 
   def test_unnormalized_likelihood_fails_alone(self):
     encoder, decoder = _networks(decoder=dict(likelihood='continuous_bernoulli'))

@@ -169,9 +169,19 @@ class KLDivergenceRegularizerTest(test_util.TestCase):
     self.assertEqual(clone.get_config()['kl_weight'], 0.5)
 
   def test_survives_saved_model_export(self):
-    model = _encoder(tfvae.KLDivergenceRegularizer(prior_lib.make_standard_normal(5)))
-    model(np.zeros([2, 4], np.float32))
-    tf.saved_model.save(model, self.create_tempdir().full_path)
+    regularizer = tfvae.KLDivergenceRegularizer(prior_lib.make_standard_normal(5))
+    model = _encoder(regularizer, convert_to_tensor_fn='mean')
+    regularizer.kl_weight.assign(0.25)
+    x = np.random.default_rng(0).normal(size=(2, 4)).astype(np.float32)
+    expected = tf.convert_to_tensor(model(x))
+    path = self.create_tempdir().full_path
+    tf.saved_model.save(model, path)
+    loaded = tf.saved_model.load(path)
+    (served,) = loaded.signatures['serving_default'](tf.constant(x)).values()
+    self.assertAllClose(served, expected, rtol=1e-6)
+    self.assertAllClose(loaded(tf.constant(x)), expected, rtol=1e-6)
+    weights = {v.name: v.numpy() for v in loaded.variables}
+    self.assertEqual(weights['kl_weight:0'], 0.25)
 
   @test_util.parameterized.parameters(-1.0, float('nan'), float('inf'))
   def test_bad_kl_weight(self, kl_weight):

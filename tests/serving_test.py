@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from unittest import mock
 
 import numpy as np
@@ -550,6 +551,75 @@ class ExportSavedModelTest(test_util.TestCase):
       with self.assertRaisesRegex(ValueError, 'version'):
         serving.export_saved_model(vae, export_base, version=version)
 
+  def test_concurrent_exports_each_get_their_own_version(self):
+    export_base = os.path.join(self.create_tempdir().full_path, 'models')
+    start = os.path.join(os.path.dirname(export_base), 'start')
+    # Three real processes build a model, wait for the same moment, and export
+    # with version=None; each must land in a version of its own.
+    code = f"""
+import os, sys, time
+import tfvae
+encoder = tfvae.make_encoder((4, 6, 1), 3, (5,))
+vae = tfvae.VAE(encoder, tfvae.make_decoder(3, (4, 6, 1), (5,)))
+open({start!r} + '.' + sys.argv[1], 'w').close()
+while not os.path.exists({start!r}):
+  time.sleep(0.001)
+print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
+"""
+    env = dict(os.environ, PYTHONPATH=test_util.REPO_ROOT, TF_CPP_MIN_LOG_LEVEL='2')
+    processes = [
+      subprocess.Popen(
+        [sys.executable, '-c', code, str(i)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+      )
+      for i in range(3)
+    ]
+    while not all(os.path.exists(f'{start}.{i}') for i in range(3)):
+      self.assertTrue(all(p.poll() is None for p in processes), 'an exporter died early')
+      time.sleep(0.01)
+    open(start, 'w').close()
+    outputs = [p.communicate(timeout=300) for p in processes]
+    for process, (_, stderr) in zip(processes, outputs):
+      self.assertEqual(process.returncode, 0, stderr.decode()[-2000:])
+    paths = sorted(stdout.decode().strip().splitlines()[-1] for stdout, _ in outputs)
+    self.assertEqual(paths, [os.path.join(export_base, str(v)) for v in (1, 2, 3)])
+    self.assertEqual(sorted(os.listdir(export_base)), ['1', '2', '3'])
+    for path in paths:
+      self.assertTrue(tf.saved_model.contains_saved_model(path))
+    # An explicit version that exists still fails.
+    with self.assertRaisesRegex(FileExistsError, 'overwrite'):
+      serving.export_saved_model(_make_vae(), export_base, version=2, warmup=False)
+
+  def test_export_base_that_is_a_file(self):
+    path = os.path.join(self.create_tempdir().full_path, 'model.txt')
+    with open(path, 'w') as f:
+      f.write('not a directory')
+    with self.assertRaisesRegex(ValueError, '`export_base`: .*model.txt exists and is not a dir'):
+      serving.export_saved_model(_make_vae(), path)
+    with open(path) as f:
+      self.assertEqual(f.read(), 'not a directory')
+
+  def test_racing_rename_moves_on_to_the_next_version(self):
+    export_base = self.create_tempdir().full_path
+    vae = _make_vae()
+    rename = os.rename
+    raced = []
+
+    def another_export_wins(source, target):
+      # Another export renames its version 1 into place just before this one.
+      if not raced:
+        raced.append(target)
+        serving.export_saved_model(vae, export_base, version=1, warmup=False)
+      return rename(source, target)
+
+    with mock.patch.object(os, 'rename', side_effect=another_export_wins):
+      path = serving.export_saved_model(vae, export_base, warmup=False)
+    self.assertEqual(raced, [os.path.join(export_base, '1')])
+    self.assertEqual(path, os.path.join(export_base, '2'))
+    self.assertEqual(sorted(os.listdir(export_base)), ['1', '2'])
+
   @test_util.parameterized.named_parameters(
     ('during_warmup', '_write_warmup', RuntimeError('disk full'), None),
     ('interrupted_overwrite', 'tf.saved_model.save', KeyboardInterrupt(), 1),
@@ -705,9 +775,20 @@ class ExportSavedModelTest(test_util.TestCase):
     )
     export_base = self.create_tempdir().full_path
     with self.assertRaisesRegex(
-      ValueError, r'`decoder` must return tfd.Independent over tfd.Bernoulli.*returns Independent'
+      ValueError, r'`decoder` must end in a tfvae distribution layer.*DistributionLambda'
     ):
       serving.export_saved_model(tfvae.VAE(vae.encoder, decoder), export_base)
+    self.assertEqual(os.listdir(export_base), [])
+    # A tfvae layer whose distribution it cannot serve.
+    inputs = tfvae.keras.layers.Input((_LATENT,))
+    params = tfvae.keras.layers.Dense(tfvae.MultivariateNormalDiag.params_size(2))(inputs)
+    decoder = tfvae.keras.Model(inputs, tfvae.MultivariateNormalDiag(2)(params))
+    encoder = tfvae.make_encoder((2,), _LATENT, (3,))
+    with self.assertRaisesRegex(
+      ValueError,
+      r'`decoder` must return tfd.Independent over tfd.Bernoulli.*MultivariateNormalDiag',
+    ):
+      serving.export_saved_model(tfvae.VAE(encoder, decoder), export_base)
     self.assertEqual(os.listdir(export_base), [])
 
 

@@ -1,6 +1,12 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Tests for tfvae.VAE."""
 
+import os
+import subprocess
+import sys
+import warnings
+
+import keras as keras3  # Keras 3, what `tf.keras` is on TensorFlow 2.21.
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -118,13 +124,29 @@ class VAEModelTest(test_util.TestCase):
       self.assertTrue(np.all(np.isfinite(values)))
 
   def test_fit_accepts_datasets_of_x_and_pairs(self):
-    vae = self.make_vae()
-    vae.compile()
     x = self.make_images(n=12)
     labels = np.arange(12)
-    vae.fit(tf.data.Dataset.from_tensor_slices(x).batch(4), verbose=0)
-    vae.fit(tf.data.Dataset.from_tensor_slices((x, labels)).batch(4), verbose=0)
-    vae.fit(x, labels, batch_size=4, verbose=0)
+    forms = {
+      'array': dict(x=x, batch_size=4, shuffle=False),
+      'dataset': dict(x=tf.data.Dataset.from_tensor_slices(x).batch(4)),
+      'dataset_of_pairs': dict(x=tf.data.Dataset.from_tensor_slices((x, labels)).batch(4)),
+      'array_and_labels': dict(x=x, y=labels, batch_size=4, shuffle=False),
+    }
+    weights, losses = {}, {}
+    for name, data in forms.items():
+      # Same initial weights and the same posterior draws: the same training.
+      tfvae.keras.utils.set_random_seed(3)
+      vae = tfvae.VAE(_deterministic_encoder(), tfvae.make_decoder(_LATENT, _SHAPE, (7,)))
+      vae.compile(keras.optimizers.SGD(0.1), steps_per_execution=1)
+      losses[name] = vae.fit(epochs=2, verbose=0, **data).history['loss']
+      weights[name] = vae.get_weights()
+    for name in forms:
+      with self.subTest(form=name):
+        self.assertAllClose(losses[name], losses['array'], rtol=1e-6)
+        for got, expected in zip(weights[name], weights['array']):
+          self.assertAllClose(got, expected, rtol=1e-6, atol=1e-7)
+    # Training moved the weights: the comparison is not between untouched models.
+    self.assertLess(losses['array'][1], losses['array'][0])
 
   def test_step_is_traced_once_with_xla(self):
     vae = self.make_vae()
@@ -220,7 +242,40 @@ class VAEBadInputTest(test_util.TestCase):
     )
 
   def test_integer_binary_images_are_accepted(self):
-    self.vae.fit(np.ones([4, *_SHAPE], np.int64), verbose=0)
+    integers = np.tile([0, 1], 2 * int(np.prod(_SHAPE))).reshape([4, *_SHAPE]).astype(np.int64)
+    floats = integers.astype(np.float32)
+    vae = tfvae.VAE(_deterministic_encoder(), tfvae.make_decoder(_LATENT, _SHAPE, (7,)))
+    vae.compile()
+    expected = vae.evaluate(floats, verbose=0, return_dict=True)
+    self.assertEqual(vae.evaluate(integers, verbose=0, return_dict=True), expected)
+    self.assertAllEqual(vae.predict(integers, verbose=0), vae.predict(floats, verbose=0))
+    history = vae.fit(integers, epochs=2, verbose=0).history
+    self.assertLess(history['loss'][1], history['loss'][0])
+
+  def test_encoder_and_decoder_shapes_must_agree(self):
+    encoder = tfvae.make_encoder((4, 4, 1), 4)
+    decoder = tfvae.make_decoder(4, (8, 8, 1))
+    with self.assertRaisesRegex(ValueError, r'`encoder` takes .*\(4, 4, 1\).*\(8, 8, 1\)'):
+      tfvae.VAE(encoder, decoder)
+
+  def test_keras_3_objects_are_refused_with_what_to_pass(self):
+    hint = r'Keras 3 .*tfvae runs on Keras 2 \(tf_keras\)'
+    with self.assertRaisesRegex(TypeError, f'`optimizer` is a {hint}.*tfvae.keras.optimizers.Adam'):
+      self.vae.compile(keras3.optimizers.Adam())
+    with self.assertRaisesRegex(TypeError, f'`metrics` is a {hint}.*tfvae.keras.metrics.Mean'):
+      self.vae.compile('adam', metrics=[keras3.metrics.Mean()])
+    self.vae.compile('adam')
+    x = self.make_images(n=4)
+    for method in ('fit', 'evaluate', 'predict'):
+      with self.subTest(method=method):
+        with self.assertRaisesRegex(TypeError, f'`callbacks` is a {hint}.*tfvae.keras.callbacks'):
+          getattr(self.vae, method)(x, verbose=0, callbacks=[keras3.callbacks.History()])
+    inputs = keras3.Input((_LATENT,))
+    decoder = keras3.Model(inputs, keras3.layers.Dense(4)(inputs))
+    with self.assertRaisesRegex(TypeError, f'`decoder` is a {hint}.*make_decoder'):
+      tfvae.VAE(self.vae.encoder, decoder)
+    with self.assertRaisesRegex(TypeError, f'`prior` is a {hint}'):
+      tfvae.VAE(self.vae.encoder, self.vae.decoder, prior=keras3.layers.Dense(2))
 
   def test_dataset_with_wrong_shape(self):
     ds = tf.data.Dataset.from_tensor_slices(np.zeros([4, 3, 3, 1], np.float32)).batch(2)
@@ -349,6 +404,39 @@ class ObjectiveVariantsTest(test_util.TestCase):
     history = vae.fit(x, batch_size=4, epochs=3, verbose=0)
     self.assertLess(history.history['loss'][-1], history.history['loss'][0])
 
+  def test_elbo_with_several_samples_averages_their_reconstruction(self):
+    num_samples = 16
+    vae = self._vae(objective='elbo', num_samples=num_samples)
+    x = _twelve_pixel_data(4)
+    posterior = vae.encoder(x).tensor_distribution
+    # Reference: E_q[-log p(x|z)] from 20,000 draws, and its per-draw spread.
+    z = posterior.sample(20_000, seed=(1, 2))
+    likelihood = vae.decoder(tf.reshape(z, [-1, 2]))
+    nll = -tf.reshape(likelihood.log_prob(np.tile(x, [20_000, 1, 1, 1])), [20_000, 4]).numpy()
+    tf.random.set_seed(4)
+    calls = [vae(x) for _ in range(200)]
+    reconstruction = np.stack([parts['reconstruction'].numpy() for parts in calls])
+    for parts in calls[:3]:
+      self.assertAllClose(parts['kl'], tfd.kl_divergence(posterior, vae.prior), rtol=1e-5)
+      self.assertAllClose(parts['loss'], parts['reconstruction'] + parts['kl'], rtol=1e-6)
+    # Each call averages 16 draws: unbiased, with 1/4 of one draw's spread.
+    standard_error = nll.std(0) / np.sqrt(num_samples * 200)
+    self.assertAllClose(reconstruction.mean(0), nll.mean(0), atol=4 * standard_error.max())
+    self.assertAllClose(reconstruction.std(0), nll.std(0) / np.sqrt(num_samples), rtol=0.25)
+
+  def test_dreg_decoder_surrogate_is_the_iwae_gradient(self):
+    vae = self._vae(objective='iwae', num_samples=4, gradient_estimator='dreg')
+    x = tf.constant(_twelve_pixel_data(8))
+    with tf.GradientTape(persistent=True) as tape:
+      parts = vae(x, training=True)
+      surrogate = tf.reduce_mean(parts['dreg_decoder'])
+      loss = tf.reduce_mean(parts['loss'])
+    variables = vae.decoder.trainable_variables
+    # Same draws, same weights: for the decoder, DReG is the IWAE gradient itself.
+    for got, expected in zip(tape.gradient(surrogate, variables), tape.gradient(loss, variables)):
+      self.assertAllClose(got, expected, rtol=1e-5, atol=1e-6)
+    self.assertGreater(float(tf.linalg.global_norm(tape.gradient(loss, variables))), 0.0)
+
   def test_iwae_improves_the_bound_over_elbo_training(self):
     x = _twelve_pixel_data(64)
     scores = {}
@@ -423,6 +511,92 @@ class ObjectiveVariantsTest(test_util.TestCase):
   def test_iwae_refuses_encoder_regularizer(self):
     with self.assertRaisesRegex(ValueError, 'kl_regularizer=False'):
       self._vae(encoder_kwargs={}, objective='iwae', num_samples=2)
+
+
+class NonBinaryDataTest(test_util.TestCase):
+  """A Bernoulli likelihood on grey levels: the nats are not a log-likelihood."""
+
+  def _warnings(self, likelihood, call):
+    tfvae.keras.utils.set_random_seed(1)
+    encoder = tfvae.make_encoder(_SHAPE, _LATENT, (7,))
+    vae = tfvae.VAE(encoder, tfvae.make_decoder(_LATENT, _SHAPE, (7,), likelihood=likelihood))
+    vae.compile()
+    with warnings.catch_warnings(record=True) as caught:
+      warnings.simplefilter('always')
+      call(vae)
+    return [str(w.message) for w in caught if 'Bernoulli' in str(w.message)]
+
+  def test_grey_levels_warn_once_naming_the_fixes(self):
+    grey = self.make_images(n=8, binary=False)
+
+    def everything(vae):
+      vae.fit(grey, batch_size=4, epochs=2, verbose=0)
+      vae.evaluate(grey, verbose=0)
+      vae.log_likelihood(grey, num_samples=2)
+      vae.elbo(grey)
+
+    messages = self._warnings('bernoulli', everything)
+    self.assertLen(messages, 1)
+    for fix in ('datasets.binarize', 'make_dataset', "likelihood='continuous_bernoulli'"):
+      self.assertIn(fix, messages[0])
+
+  @test_util.parameterized.named_parameters(
+    ('fit_dataset', lambda vae, x: vae.fit(tf.data.Dataset.from_tensors(x), verbose=0)),
+    ('evaluate', lambda vae, x: vae.evaluate(x, verbose=0)),
+    (
+      'log_likelihood_of_a_tensor',
+      lambda vae, x: vae.log_likelihood(tf.constant(x), num_samples=2),
+    ),
+    ('elbo', lambda vae, x: vae.elbo(x)),
+  )
+  def test_each_way_in_warns(self, call):
+    grey = self.make_images(n=4, binary=False)
+    self.assertLen(self._warnings('bernoulli', lambda vae: call(vae, grey)), 1)
+
+  def test_binary_data_and_grey_level_likelihoods_do_not_warn(self):
+    binary, grey = self.make_images(n=4), self.make_images(n=4, binary=False)
+    self.assertEmpty(self._warnings('bernoulli', lambda vae: vae.fit(binary, verbose=0)))
+    for likelihood in ('continuous_bernoulli', 'gaussian'):
+      self.assertEmpty(self._warnings(likelihood, lambda vae: vae.fit(grey, verbose=0)))
+
+
+class ConsoleTest(test_util.TestCase):
+  """What a new user sees: Keras' progress, and nothing that looks like a fault."""
+
+  def test_readme_quickstart_prints_no_warning_from_the_training_step(self):
+    with open(os.path.join(test_util.REPO_ROOT, 'README.md')) as f:
+      readme = f.read()
+    quickstart = readme.split('## Quickstart', 1)[1].split('```python\n', 1)[1].split('```')[0]
+    self.assertIn('epochs=50', quickstart)
+    code = quickstart.replace('epochs=50', 'epochs=2')
+    result = subprocess.run(
+      [sys.executable, '-c', code],
+      cwd=test_util.REPO_ROOT,
+      env=dict(os.environ, PYTHONPATH=test_util.REPO_ROOT, TF_CPP_MIN_LOG_LEVEL='0'),
+      capture_output=True,
+      text=True,
+      timeout=300,
+    )
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertIn("'loss':", result.stdout)
+    self.assertNotIn('ignore seeds', result.stderr)
+    self.assertNotRegex(result.stderr, r'(?m)^W\d{4}.*random')
+
+  def test_training_step_draws_only_the_posterior_sample(self):
+    vae = self.make_vae()
+    vae.compile()
+    step = tf.function(vae.train_step).get_concrete_function(
+      tf.TensorSpec([None, *_SHAPE], tf.float32)
+    )
+    random_ops = [
+      op.name
+      for op in step.graph.get_operations()
+      if 'Random' in op.type or 'Multinomial' in op.type
+    ]
+    # One draw of z ~ q(z|x); the likelihood's tensor twin (its mean) draws nothing.
+    self.assertLen(random_ops, 1, random_ops)
+    self.assertIn('posterior', random_ops[0])
+    self.assertEqual(vae.decoder.layers[-1].get_config()['convert_to_tensor_fn'], 'mean')
 
 
 class MixedPrecisionTest(test_util.TestCase):

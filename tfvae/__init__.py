@@ -5,6 +5,9 @@ from tfvae import callbacks
 from tfvae import datasets
 from tfvae import diagnostics
 from tfvae import divergence
+from tfvae import evaluation
+from tfvae import experiment
+from tfvae import grid
 from tfvae import objective
 from tfvae import plot
 from tfvae import prior
@@ -36,7 +39,10 @@ __all__ = [
   'datasets',
   'diagnostics',
   'divergence',
+  'evaluation',
+  'experiment',
   'export_saved_model',
+  'grid',
   'keras',
   'make_decoder',
   'make_encoder',

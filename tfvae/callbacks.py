@@ -9,6 +9,7 @@ import tensorflow as tf
 from tfvae import grid as grid_lib
 from tfvae import layers as layers_lib
 from tfvae.internal import checks
+from tfvae.internal import distributions
 from tfvae.internal import keras
 
 __all__ = [
@@ -342,7 +343,7 @@ def _learning_rate(model):
 
 def _posterior_scale(posterior):
   """Standard deviations of q(z|x); for a flow, those of its Gaussian base."""
-  inner = getattr(posterior, 'tensor_distribution', posterior)
+  inner = distributions.unwrap(posterior)
   try:
     return inner.stddev()
   except NotImplementedError:

@@ -32,7 +32,8 @@ def make_decoder(
 
   Called on latents `[batch_size, latent_size]`, the model returns a
   `tfd.Independent` product over pixels with `batch_shape [batch_size]` and
-  `event_shape output_shape`; its tensor twin is a sample. The `likelihood`
+  `event_shape output_shape`; its tensor twin (`decoder.outputs[0]`, what
+  `decoder.predict` returns) is the likelihood's mean. The `likelihood`
   family (`tfvae.layers.likelihood_family(decoder)` reads it back):
 
   * `'bernoulli'`: `tfd.Bernoulli` pixels (`IndependentBernoulli`), for
@@ -122,7 +123,11 @@ def make_decoder(
     if any(extra):
       h = keras.layers.Cropping2D(((0, extra[0]), (0, extra[1])), name='crop')(h)
     logits = keras.layers.Flatten(dtype='float32', name='logits')(h)
-  layer = _LIKELIHOOD_LAYERS[likelihood](output_shape, dtype='float32', name='likelihood')
+  # The tensor twin is the mean: deterministic, so a training step that only
+  # needs the distribution draws nothing for it (and XLA prunes it).
+  layer = _LIKELIHOOD_LAYERS[likelihood](
+    output_shape, convert_to_tensor_fn='mean', dtype='float32', name='likelihood'
+  )
   return keras.Model(inputs=inputs, outputs=layer(logits), name=name)
 
 

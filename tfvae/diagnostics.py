@@ -12,6 +12,7 @@ from tfvae import divergence as divergence_lib
 from tfvae import layers as layers_lib
 from tfvae import prior as prior_lib
 from tfvae.internal import checks
+from tfvae.internal import distributions
 
 tfd = tfp.distributions
 
@@ -20,6 +21,7 @@ __all__ = [
   'SUPPORTS',
   'ActiveUnits',
   'NormalizationResult',
+  'SupportResult',
   'active_units',
   'check_distribution',
   'check_normalization',
@@ -88,6 +90,26 @@ class NormalizationResult(NamedTuple):
   passed: bool
 
 
+class SupportResult(NamedTuple):
+  """Whether data lie in the support of the likelihood that scores them.
+
+  A likelihood's `log_prob` at a point outside its support is not the log of
+  any probability: a Bernoulli's at a grey level is a cross-entropy. Such data
+  make the reported nats meaningless as a log-likelihood.
+
+  Attributes:
+    support: the likelihood's support, one of `SUPPORTS`.
+    num_outside: Python `int`, the number of values of the data outside it.
+    fraction_outside: Python `float`, `num_outside` over all values.
+    passed: Python `bool`, `num_outside == 0`.
+  """
+
+  support: str
+  num_outside: int
+  fraction_outside: float
+  passed: bool
+
+
 class ActiveUnits(NamedTuple):
   """Active latent units (Burda et al., 2016).
 
@@ -141,7 +163,7 @@ def check_distribution(
     support: `'binary'`, `'real'` or `'unit_interval'`.
       Default value: `None`: inferred from the distribution's type (Bernoulli
       is binary; continuous Bernoulli, Beta and Uniform are unit-interval;
-      anything else real).
+      any other float distribution real; any other discrete one needs it).
     tolerance: the largest accepted `|total - 1|` (and `error`).
       Default value: `None`: `1e-3` for enumeration and quadrature, `0.05` for
       importance sampling.
@@ -157,8 +179,10 @@ def check_distribution(
     A `NormalizationResult`.
 
   Raises:
-    ValueError: on a `batch_shape` of rank above 1, an unknown `support`, or
-      a bad `tolerance` or `num_samples`.
+    ValueError: on a `batch_shape` of rank above 1, an unknown `support` (or
+      none given for a discrete distribution other than Bernoulli), a
+      continuous `support` for a discrete distribution, or a bad `tolerance`
+      or `num_samples`.
 
   #### Examples
 
@@ -168,7 +192,7 @@ def check_distribution(
   >>> result.method, result.total.round(6).tolist(), result.passed
   ('enumeration', [1.0, 1.0, 1.0], True)
   """
-  distribution = _unwrap(distribution)
+  distribution = distributions.unwrap(distribution)
   if distribution.batch_shape.rank is None or distribution.batch_shape.rank > 1:
     raise ValueError(
       f'`distribution` must have batch_shape [] or [batch_size]; got {distribution.batch_shape}.'
@@ -177,6 +201,11 @@ def check_distribution(
     support = _infer_support(distribution)
   if support not in SUPPORTS:
     raise ValueError(f'`support` must be one of {list(SUPPORTS)}; got {support!r}.')
+  if support != 'binary' and not tf.as_dtype(distribution.dtype).is_floating:
+    raise ValueError(
+      f'`support`={support!r} is a continuous support, but the distribution has the discrete '
+      f"dtype {tf.as_dtype(distribution.dtype).name}; pass `support='binary'`."
+    )
   if tolerance is not None:
     tolerance = float(tolerance)
     if not (math.isfinite(tolerance) and tolerance > 0):
@@ -228,7 +257,10 @@ def check_normalization(
 
   Calls the encoder on `x` for the posteriors q(z|x), the decoder at one
   posterior sample per example for the likelihoods p(x|z), and runs
-  `check_distribution` on each, and on the prior p(z).
+  `check_distribution` on each, and on the prior p(z). It also checks that
+  `x` lies in the likelihood's support (binary data for Bernoulli pixels,
+  [0, 1] for continuous Bernoulli ones): `log_prob` outside it is not a
+  log-likelihood, even of a normalized distribution.
 
   Args:
     model: a `tfvae.VAE` (anything with `encoder`, `decoder` and `prior`), or
@@ -246,8 +278,8 @@ def check_normalization(
       Default value: `0`.
 
   Returns:
-    `dict` of `NormalizationResult`s: `'posterior'`, `'likelihood'` and
-    `'prior'`.
+    `dict` of `NormalizationResult`s `'posterior'`, `'likelihood'` and
+    `'prior'`, and the `SupportResult` `'data'`.
 
   Raises:
     TypeError: if `model` is neither a VAE nor a pair or triple of networks.
@@ -258,14 +290,17 @@ def check_normalization(
   >>> encoder = encoder_lib.make_encoder((2, 2, 1), latent_size=2, hidden_units=(8,))
   >>> decoder = decoder_lib.make_decoder(2, (2, 2, 1), hidden_units=(8,))
   >>> results = check_normalization((encoder, decoder), np.zeros([3, 2, 2, 1], 'float32'))
-  >>> {name: (r.method, r.passed) for name, r in sorted(results.items())}
+  >>> {name: (r.method, r.passed) for name, r in sorted(results.items()) if name != 'data'}
   {'likelihood': ('enumeration', True), 'posterior': ('quadrature', True), 'prior': ('quadrature', True)}
+  >>> check_normalization((encoder, decoder), np.full([3, 2, 2, 1], 0.5, 'float32'))['data']
+  SupportResult(support='binary', num_outside=12, fraction_outside=1.0, passed=False)
   """
   encoder, decoder, prior = _networks(model)
   seeds = tfp.random.split_seed(checks.stateless_seed(seed), 4)
-  posterior = _unwrap(encoder(tf.convert_to_tensor(x, tf.float32), training=False))
+  x = np.asarray(x, np.float32)
+  posterior = distributions.unwrap(encoder(tf.convert_to_tensor(x), training=False))
   z = posterior.sample(seed=seeds[0])
-  likelihood = decoder(z, training=False)
+  likelihood = distributions.unwrap(decoder(z, training=False))
   kwargs = dict(
     tolerance=tolerance, num_samples=num_samples, max_enumeration_size=max_enumeration_size
   )
@@ -273,6 +308,7 @@ def check_normalization(
     'posterior': check_distribution(posterior, seed=seeds[1], **kwargs),
     'likelihood': check_distribution(likelihood, seed=seeds[2], **kwargs),
     'prior': check_distribution(prior, seed=seeds[3], **kwargs),
+    'data': _check_support(x, _infer_support(likelihood)),
   }
 
 
@@ -315,7 +351,7 @@ def kl_per_dimension(model, x, num_samples: int = 1000, seed: int = 0) -> np.nda
   encoder, _, prior = _networks(model)
   num_samples = checks.check_positive_int(num_samples, 'num_samples')
   seeds = tfp.random.split_seed(checks.stateless_seed(seed), 3)
-  posterior = _unwrap(encoder(tf.convert_to_tensor(x, tf.float32), training=False))
+  posterior = distributions.unwrap(encoder(tf.convert_to_tensor(x, tf.float32), training=False))
   try:
     return divergence_lib.kl_divergence_per_dimension(posterior, prior).numpy().astype(np.float64)
   except TypeError:
@@ -392,7 +428,7 @@ def active_units(
   seed = checks.stateless_seed(seed)
   means = []
   for i, start in enumerate(range(0, x.shape[0], batch_size)):
-    posterior = _unwrap(encoder(x[start : start + batch_size], training=False))
+    posterior = distributions.unwrap(encoder(x[start : start + batch_size], training=False))
     try:
       mean = posterior.mean()
     except NotImplementedError:
@@ -581,7 +617,20 @@ def _factor(distribution):
   return inner
 
 
+def _check_support(x, support):
+  """A `SupportResult` for data `x` under a likelihood with support `support`."""
+  if support == 'binary':
+    outside = (x != 0) & (x != 1)
+  elif support == 'unit_interval':
+    outside = ~((x >= 0) & (x <= 1))
+  else:
+    outside = ~np.isfinite(x)
+  num_outside = int(np.sum(outside))
+  return SupportResult(support, num_outside, num_outside / max(1, x.size), num_outside == 0)
+
+
 def _infer_support(distribution):
+  dtype = distribution.dtype
   while True:
     if isinstance(distribution, (tfd.Independent, tfd.Sample)):
       distribution = distribution.distribution
@@ -593,12 +642,18 @@ def _infer_support(distribution):
     return 'binary'
   if isinstance(distribution, (tfd.ContinuousBernoulli, tfd.Beta, tfd.Uniform)):
     return 'unit_interval'
+  if not tf.as_dtype(dtype).is_floating:
+    raise ValueError(
+      f'`support` is needed: the distribution ({type(distribution).__name__}) has the discrete '
+      f"dtype {tf.as_dtype(dtype).name}; pass `support='binary'` if its events are binary (the "
+      'one discrete support checked).'
+    )
   return 'real'
 
 
 def _marginals(distribution, num_samples, seed):
   """One-dimensional marginals with batch shape `batch_shape + [latent_size]`."""
-  distribution = _unwrap(distribution)
+  distribution = distributions.unwrap(distribution)
   if isinstance(distribution, tfd.MultivariateNormalLinearOperator):
     return tfd.Normal(distribution.mean(), distribution.stddev())
   if isinstance(distribution, tfd.MixtureSameFamily):
@@ -655,7 +710,3 @@ def _mean_and_standard_error(log_weights):
   mean = weights.mean(axis=0)
   standard_error = weights.std(axis=0, ddof=1) / math.sqrt(n)
   return mean * np.exp(peak), standard_error * np.exp(peak)
-
-
-def _unwrap(distribution):
-  return getattr(distribution, 'tensor_distribution', distribution)

@@ -4,6 +4,8 @@
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfvae.internal import distributions
+
 tfd = tfp.distributions
 
 __all__ = [
@@ -11,6 +13,7 @@ __all__ = [
   'has_analytic_kl',
   'kl_divergence',
   'kl_divergence_per_dimension',
+  'kl_term',
 ]
 
 
@@ -32,18 +35,13 @@ def has_analytic_kl(posterior: tfd.Distribution, prior: tfd.Distribution) -> boo
   ...                 tfd.MultivariateNormalDiag([0.], [2.]))
   True
   """
-  # `kullback_leibler._registered_kl` is what `tfd.kl_divergence` consults;
-  # asking it avoids building (and catching) a failing op.
-  posterior, prior = _unwrap(posterior), _unwrap(prior)
-  kl_lib = tfp.distributions.kullback_leibler
-  kl_fn = kl_lib._registered_kl(type(posterior), type(prior))  # pylint: disable=protected-access
-  if kl_fn is None:
+  # TFP's own answer: `tfd.kl_divergence` raises NotImplementedError for a
+  # pair with no closed form (including two transformed distributions with
+  # different bijectors, such as a flow posterior and a Gaussian prior).
+  try:
+    tfd.kl_divergence(distributions.unwrap(posterior), distributions.unwrap(prior))
+  except NotImplementedError:
     return False
-  if getattr(kl_fn, '__name__', '') == '_kl_transformed_transformed':
-    # Registered for any two transformed distributions (MultivariateNormalDiag
-    # is one), but only valid when both use the same bijector: not for a flow
-    # posterior against a Gaussian prior.
-    return getattr(posterior, 'bijector', None) == getattr(prior, 'bijector', None)
   return True
 
 
@@ -83,10 +81,13 @@ def kl_divergence(
   >>> float(kl_divergence(q, p)[0])
   0.5
   """
-  posterior = _unwrap(posterior)
-  prior = _unwrap(prior)
-  if analytic and has_analytic_kl(posterior, prior):
-    return tfd.kl_divergence(posterior, prior)
+  posterior = distributions.unwrap(posterior)
+  prior = distributions.unwrap(prior)
+  if analytic:
+    try:
+      return tfd.kl_divergence(posterior, prior)
+    except NotImplementedError:
+      pass  # No closed form: Monte Carlo.
   if z is None:
     z = posterior.sample(seed=seed)
   kl = posterior.log_prob(z) - prior.log_prob(z)
@@ -165,8 +166,45 @@ def apply_free_bits(kl_per_dimension: tf.Tensor, free_bits: float) -> tf.Tensor:
   return tf.reduce_sum(floored, axis=-1)
 
 
+def kl_term(
+  posterior: tfd.Distribution,
+  prior: tfd.Distribution,
+  kl: tf.Tensor,
+  free_bits: float = 0.0,
+) -> tf.Tensor:
+  """The KL term of the loss per example: `kl`, or its free-bits version.
+
+  The one place the objective, the VAE and the KL regularizer turn a KL into
+  what they minimize.
+
+  Args:
+    posterior: q(z|x), a diagonal Gaussian when `free_bits > 0`.
+    prior: p(z), a diagonal Gaussian when `free_bits > 0`.
+    kl: `[batch_size]` KL(posterior || prior), as `kl_divergence` gives it.
+    free_bits: floor on each latent dimension's batch-mean KL
+      (`apply_free_bits`).
+      Default value: `0.0` (off: `kl` itself).
+
+  Returns:
+    `[batch_size]` tensor of `kl`'s dtype.
+
+  #### Examples
+
+  >>> import tensorflow_probability as tfp
+  >>> tfd = tfp.distributions
+  >>> q = tfd.MultivariateNormalDiag([[1., 0.]], [[1., 1.]])
+  >>> p = tfd.MultivariateNormalDiag([0., 0.], [1., 1.])
+  >>> kl_term(q, p, kl_divergence(q, p), free_bits=0.2).numpy().tolist()  # 0.5 + 0.2
+  [0.699999988079071]
+  """
+  if not free_bits:
+    return kl
+  floored = apply_free_bits(kl_divergence_per_dimension(posterior, prior), free_bits)
+  return tf.cast(floored, kl.dtype)
+
+
 def _diagonal_gaussian(distribution, name):
-  distribution = _unwrap(distribution)
+  distribution = distributions.unwrap(distribution)
   if isinstance(distribution, tfd.MultivariateNormalDiag):
     return distribution.mean(), distribution.stddev()
   if isinstance(distribution, tfd.Independent) and isinstance(
@@ -177,8 +215,3 @@ def _diagonal_gaussian(distribution, name):
     f'`{name}` must be a diagonal Gaussian for a per-dimension KL (free bits); got '
     f'{type(distribution).__name__}.'
   )
-
-
-def _unwrap(distribution):
-  """The distribution inside TFP's tensor-coercible wrapper, if any."""
-  return getattr(distribution, 'tensor_distribution', distribution)

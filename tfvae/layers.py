@@ -17,6 +17,7 @@ import tensorflow_probability as tfp
 from tfvae import divergence as divergence_lib
 from tfvae import prior as prior_lib
 from tfvae.internal import checks
+from tfvae.internal import distributions
 from tfvae.internal import keras
 
 tfb = tfp.bijectors
@@ -124,19 +125,14 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer, tf.Module):
       # The tensor twin of the distribution layer's output: regularized by
       # Keras as well, and must not count the KL a second time.
       return tf.zeros([], tf.float32)
-    if self.free_bits:
-      kl = divergence_lib.apply_free_bits(
-        divergence_lib.kl_divergence_per_dimension(x, self.prior), self.free_bits
-      )
-    else:
-      kl = self.kl_divergence(x)
+    kl = divergence_lib.kl_term(x, self.prior, self.kl_divergence(x), self.free_bits)
     return tf.cast(self.kl_weight, kl.dtype) * tf.reduce_sum(kl)
 
   def kl_divergence(self, posterior: tfd.Distribution) -> tf.Tensor:
     """Unweighted KL(posterior || prior) per example, `[batch_size]`."""
     z = None
     closed_form = self.analytic and divergence_lib.has_analytic_kl(posterior, self.prior)
-    if not closed_form and hasattr(posterior, 'tensor_distribution'):
+    if not closed_form and distributions.unwrap(posterior) is not posterior:
       # Monte Carlo at the layer's own sample (its tensor output): a flow's
       # `log_prob` there reuses the bijectors' cache instead of inverting.
       z = tf.convert_to_tensor(posterior)
@@ -170,8 +166,10 @@ class _DistributionLayer(tfpl.DistributionLambda):
 
   `tf_keras.layers.Lambda.get_config` pickles the layer's function, which
   safe-mode loading refuses; these layers store their own arguments instead
-  and build their distribution in `_make_distribution`, the one method each
-  subclass writes.
+  and build their distribution in `make_distribution`, the one method each
+  subclass writes. Calling the layer also computes its tensor twin (see
+  `convert_to_tensor_fn`) and its activity regularizer; `make_distribution`
+  gives the distribution alone (as serving needs it).
   """
 
   def __init__(self, arguments, convert_to_tensor_fn='sample', validate_args=False, **kwargs):
@@ -182,7 +180,7 @@ class _DistributionLayer(tfpl.DistributionLambda):
     self._convert_name = _convert_fn_name(convert_to_tensor_fn)
     self._validate = bool(validate_args)
     tfpl.DistributionLambda.__init__(
-      self, self._make_distribution, _CONVERT_TO_TENSOR_FNS[self._convert_name], **kwargs
+      self, self.make_distribution, _CONVERT_TO_TENSOR_FNS[self._convert_name], **kwargs
     )
 
   @tf.__internal__.tracking.no_automatic_dependency_tracking
@@ -190,7 +188,8 @@ class _DistributionLayer(tfpl.DistributionLambda):
     # A plain dict, not a tracked wrapper: it is config, not state.
     self._arguments = dict(arguments)
 
-  def _make_distribution(self, params):
+  def make_distribution(self, params) -> tfd.Distribution:
+    """The distribution for a batch of parameters, without the tensor twin."""
     raise NotImplementedError
 
   def get_config(self):
@@ -251,7 +250,7 @@ class MultivariateNormalDiag(_DistributionLayer):
       {'event_size': self._event_size}, convert_to_tensor_fn, validate_args, **kwargs
     )
 
-  def _make_distribution(self, params):
+  def make_distribution(self, params):
     return MultivariateNormalDiag.new(params, self._event_size, self._validate)
 
   @staticmethod
@@ -320,7 +319,7 @@ class IndependentBernoulli(_DistributionLayer, tfpl.IndependentBernoulli):
     self._sample_dtype = None
     self._validate_args = self._validate
 
-  def _make_distribution(self, params):
+  def make_distribution(self, params):
     return IndependentBernoulli.new(params, self._shape, self._validate)
 
   @staticmethod
@@ -384,7 +383,7 @@ class IndependentContinuousBernoulli(_DistributionLayer):
       {'event_shape': list(self._shape)}, convert_to_tensor_fn, validate_args, **kwargs
     )
 
-  def _make_distribution(self, params):
+  def make_distribution(self, params):
     return IndependentContinuousBernoulli.new(params, self._shape, self._validate)
 
   @staticmethod
@@ -484,7 +483,7 @@ class IndependentNormal(_DistributionLayer):
     """The per-pixel scale, `event_shape`."""
     return self._min_scale + tf.math.softplus(self.raw_scale)
 
-  def _make_distribution(self, params):
+  def make_distribution(self, params):
     return IndependentNormal.new(params, self.scale, self._shape, self._validate)
 
   @staticmethod
@@ -547,7 +546,7 @@ class MultivariateNormalTriL(_DistributionLayer):
       {'event_size': self._event_size}, convert_to_tensor_fn, validate_args, **kwargs
     )
 
-  def _make_distribution(self, params):
+  def make_distribution(self, params):
     return MultivariateNormalTriL.new(params, self._event_size, self._validate)
 
   @staticmethod
@@ -657,7 +656,7 @@ class InverseAutoregressiveFlow(tfpl.DistributionLambda):
     self._context_size = _check_context_size(context_size)
     self._activation = activation
     self._validate = bool(validate_args)
-    super().__init__(self._make_distribution, tfd.Distribution.sample, **kwargs)
+    super().__init__(self.make_distribution, tfd.Distribution.sample, **kwargs)
     self.made_networks = [
       tfb.AutoregressiveNetwork(
         params=2,
@@ -684,7 +683,7 @@ class InverseAutoregressiveFlow(tfpl.DistributionLambda):
       context_size
     )
 
-  def _make_distribution(self, params):
+  def make_distribution(self, params):
     with tf.name_scope('InverseAutoregressiveFlow'):
       params = tf.convert_to_tensor(params, name='params')
       base_params, context = tf.split(params, [2 * self._event_size, self._context_size], axis=-1)
@@ -741,8 +740,7 @@ def likelihood_family(decoder) -> str | None:
   >>> likelihood_family(decoder_lib.make_decoder(2, (3,), likelihood='gaussian'))
   'gaussian'
   """
-  layer = decoder.layers[-1] if getattr(decoder, 'layers', None) else decoder
-  return getattr(layer, 'family', None)
+  return getattr(distributions.distribution_layer(decoder), 'family', None)
 
 
 def point_estimate(distribution: tfd.Distribution) -> tf.Tensor:
@@ -772,7 +770,7 @@ def point_estimate(distribution: tfd.Distribution) -> tf.Tensor:
   >>> round(float(point_estimate(flow)), 4)  # exp(1), not the mean exp(1.5)
   2.7183
   """
-  distribution = getattr(distribution, 'tensor_distribution', distribution)
+  distribution = distributions.unwrap(distribution)
   try:
     return distribution.mean()
   except NotImplementedError:
@@ -826,8 +824,7 @@ def find_kl_regularizer(model) -> KLDivergenceRegularizer | None:
   Returns:
     The regularizer, or `None` when the model's output layer has none.
   """
-  layer = model.layers[-1] if getattr(model, 'layers', None) else model
-  regularizer = getattr(layer, 'activity_regularizer', None)
+  regularizer = getattr(distributions.distribution_layer(model), 'activity_regularizer', None)
   return regularizer if isinstance(regularizer, KLDivergenceRegularizer) else None
 
 

@@ -11,6 +11,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfvae import divergence as divergence_lib
+from tfvae.internal import distributions
 
 tfd = tfp.distributions
 
@@ -95,12 +96,7 @@ def negative_elbo(
   reconstruction = -conditional_log_prob(likelihood, x)
   kl = divergence_lib.kl_divergence(posterior, prior, analytic=analytic_kl, z=z)
   kl = tf.cast(kl, reconstruction.dtype)
-  kl_term = kl
-  if free_bits:
-    kl_term = divergence_lib.apply_free_bits(
-      divergence_lib.kl_divergence_per_dimension(posterior, prior), free_bits
-    )
-    kl_term = tf.cast(kl_term, reconstruction.dtype)
+  kl_term = divergence_lib.kl_term(posterior, prior, kl, free_bits)
   loss = reconstruction + tf.cast(kl_weight, reconstruction.dtype) * kl_term
   return Objective(loss=loss, reconstruction=reconstruction, kl=kl)
 
@@ -182,7 +178,7 @@ def conditional_log_prob(likelihood: tfd.Distribution, x, num_samples=None) -> t
   array([[-1.3863],
          [-0.6931]], dtype=float32)
   """
-  likelihood = getattr(likelihood, 'tensor_distribution', likelihood)
+  likelihood = distributions.unwrap(likelihood)
   if num_samples is not None:
     x = tf.convert_to_tensor(x)
     if x.dtype.is_floating and likelihood.dtype.is_floating:
@@ -260,7 +256,7 @@ def log_importance_weights(
   z = tf.convert_to_tensor(z)
   num_samples = tf.shape(z)[0]
   likelihood = decode(tf.reshape(z, [-1, z.shape[-1]]))
-  likelihood = getattr(likelihood, 'tensor_distribution', likelihood)
+  likelihood = distributions.unwrap(likelihood)
   log_prob_fn = conditional_log_prob
   # XLA drops the assertions that `validate_args` adds: keep those in the graph.
   if (

@@ -12,6 +12,7 @@ from tfvae import divergence as divergence_lib
 from tfvae import grid as grid_lib
 from tfvae import layers as layers_lib
 from tfvae.internal import checks
+from tfvae.internal import distributions
 
 tfd = tfp.distributions
 
@@ -548,7 +549,7 @@ def _project_2d(latents):
 
 def _prior_quantiles(prior, probabilities):
   """`[len(probabilities), latent_size]` marginal quantiles of the prior."""
-  prior = getattr(prior, 'tensor_distribution', prior)
+  prior = distributions.unwrap(prior)
   if isinstance(prior, tfd.MultivariateNormalDiag):
     marginals = tfd.Normal(prior.mean(), prior.stddev())
     return np.asarray(marginals.quantile(probabilities[:, np.newaxis].astype(np.float32)))

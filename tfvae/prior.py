@@ -13,6 +13,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfvae.internal import checks
+from tfvae.internal import distributions
 from tfvae.internal import keras
 
 tfd = tfp.distributions
@@ -78,7 +79,7 @@ def serialize(prior: tfd.Distribution) -> dict:
   >>> serialize(make_standard_normal(2))
   {'class_name': 'MultivariateNormalDiag', 'loc': [0.0, 0.0], 'scale_diag': [1.0, 1.0]}
   """
-  prior = getattr(prior, 'tensor_distribution', prior)
+  prior = distributions.unwrap(prior)
   if not isinstance(prior, tfd.MultivariateNormalDiag):
     raise TypeError(
       f'`prior` must be a tfd.MultivariateNormalDiag to be serialized; got {type(prior).__name__}.'
@@ -288,14 +289,12 @@ class VampPrior(LearnablePrior):
         f'`encoder` takes inputs of shape {tuple(expected[1:])}; the VampPrior has '
         f'pseudo-inputs of shape {self.pseudo_input_shape}.'
       )
-    last = encoder.layers[-1] if getattr(encoder, 'layers', None) else encoder
-    if getattr(last, 'activity_regularizer', None) is not None:
+    if getattr(distributions.distribution_layer(encoder), 'activity_regularizer', None):
       raise ValueError(
         '`encoder` carries an activity (KL) regularizer, which calling it on the pseudo-inputs '
         'would add to the loss; build it with `make_encoder(..., kl_regularizer=False)`.'
       )
-    posterior = encoder(self.pseudo_inputs)
-    posterior = getattr(posterior, 'tensor_distribution', posterior)
+    posterior = distributions.unwrap(encoder(self.pseudo_inputs))
     return tfd.MixtureSameFamily(
       mixture_distribution=tfd.Categorical(logits=tf.zeros([self.num_components])),
       components_distribution=posterior,

@@ -13,10 +13,10 @@ from tfvae import layers as layers_lib
 from tfvae import objective as objective_lib
 from tfvae import vae as vae_lib
 from tfvae.internal import checks
+from tfvae.internal import distributions
 from tfvae.internal import keras
 
 tfd = tfp.distributions
-tfpl = tfp.layers
 
 __all__ = [
   'ServingModule',
@@ -274,7 +274,9 @@ def export_saved_model(
   hidden temporary directory inside `export_base` and renamed into place, so a
   server polling `export_base` never sees a half-written version, and an
   export that fails leaves no version directory behind (a killed process may
-  leave a hidden `.<version>.tmp-*` directory, which servers ignore).
+  leave a hidden `.tmp-*` directory, which servers ignore). Exports that run at
+  the same time with `version=None` each get a version of their own (on a
+  local file system; see `_rename_if_absent`).
 
   With `warmup` and tensorflow-serving-api installed (`pip install
   tfvae[serving]`), `assets.extra/tf_serving_warmup_requests` holds one small
@@ -287,7 +289,7 @@ def export_saved_model(
     export_base: directory of versions; created if missing.
     version: positive integer name of the version directory.
       Default value: `None`: one more than the largest version in
-      `export_base`, or 1.
+      `export_base` when the export is renamed into place, or 1.
     overwrite: replace an existing version directory (by a second rename; a
       server polling at that moment may briefly miss the version).
       Default value: `False`.
@@ -300,8 +302,8 @@ def export_saved_model(
   Raises:
     FileExistsError: if the version exists and `overwrite` is false.
     TypeError: if `vae` is not a `tfvae.VAE`.
-    ValueError: on a bad `version`, or networks that cannot be served (see
-      `ServingModule`).
+    ValueError: on a bad `version`, an `export_base` that is a file, or
+      networks that cannot be served (see `ServingModule`).
 
   #### Examples
 
@@ -319,38 +321,83 @@ def export_saved_model(
   >>> shutil.rmtree(export_base)
   """
   export_base = os.fspath(export_base)
-  if version is None:
-    version = _next_version(export_base)
-  version = checks.check_positive_int(version, 'version')
-  path = os.path.join(export_base, str(version))
-  if tf.io.gfile.exists(path) and not overwrite:
-    raise FileExistsError(
-      f'{path} exists; pick another `version`, pass `version=None` for the next one, '
-      'or `overwrite=True`.'
+  if tf.io.gfile.exists(export_base) and not tf.io.gfile.isdir(export_base):
+    raise ValueError(
+      f'`export_base`: {export_base} exists and is not a directory; it must be (or become) the '
+      'directory that holds the numbered versions.'
     )
+  if version is not None:
+    version = checks.check_positive_int(version, 'version')
+    path = os.path.join(export_base, str(version))
+    if tf.io.gfile.exists(path) and not overwrite:
+      raise FileExistsError(
+        f'{path} exists; pick another `version`, pass `version=None` for the next one, '
+        'or `overwrite=True`.'
+      )
   module = ServingModule(vae)
   tf.io.gfile.makedirs(export_base)
-  token = uuid.uuid4().hex[:12]
-  staging = os.path.join(export_base, f'.{version}.tmp-{token}')
-  retired = os.path.join(export_base, f'.{version}.old-{token}')
+  staging = os.path.join(export_base, f'.tmp-{uuid.uuid4().hex[:12]}')
   try:
     tf.saved_model.save(module, staging, signatures=module.signatures)
     if warmup:
       _write_warmup(module, staging)
-    if tf.io.gfile.exists(path):
-      if not overwrite:
-        raise FileExistsError(f'{path} appeared during the export; it was left untouched.')
-      tf.io.gfile.rename(path, retired)
-    tf.io.gfile.rename(staging, path)
-  except BaseException:
-    if tf.io.gfile.exists(retired) and not tf.io.gfile.exists(path):
-      tf.io.gfile.rename(retired, path)  # Put the old version back.
+    return _publish(staging, export_base, version, overwrite)
+  finally:
     if tf.io.gfile.exists(staging):
       tf.io.gfile.rmtree(staging)
+
+
+def _publish(staging, export_base, version, overwrite):
+  """Renames the finished `staging` directory to its version; returns the version's path.
+
+  With `version=None` it takes the next free version: when another export
+  takes that number first (their renames race), it moves on to the next, so
+  concurrent exports each land in a version of their own.
+  """
+  if version is None:
+    while True:
+      path = os.path.join(export_base, str(_next_version(export_base)))
+      if _rename_if_absent(staging, path):
+        return path
+  path = os.path.join(export_base, str(version))
+  if not overwrite:
+    if _rename_if_absent(staging, path):
+      return path
+    raise FileExistsError(f'{path} appeared during the export; it was left untouched.')
+  retired = os.path.join(export_base, '.old-' + os.path.basename(staging)[len('.tmp-') :])
+  if tf.io.gfile.exists(path):
+    tf.io.gfile.rename(path, retired)
+  try:
+    tf.io.gfile.rename(staging, path)
+  except BaseException:
+    if tf.io.gfile.exists(retired):
+      tf.io.gfile.rename(retired, path)  # Put the old version back.
     raise
   if tf.io.gfile.exists(retired):
     tf.io.gfile.rmtree(retired)
   return path
+
+
+def _rename_if_absent(source, target):
+  """Renames directory `source` to `target` unless `target` exists; whether it did.
+
+  On a local file system this is one atomic `rename(2)`, which refuses a
+  non-empty target (every version directory is one): of two exports racing
+  for the same version, exactly one gets it. Other file systems (`gs://`,
+  ...) check and then rename, which a concurrent export can interleave.
+  """
+  if '://' not in target:
+    try:
+      os.rename(source, target)
+    except OSError:
+      if os.path.exists(target):
+        return False
+      raise
+    return True
+  if tf.io.gfile.exists(target):
+    return False
+  tf.io.gfile.rename(source, target)
+  return True
 
 
 def _next_version(export_base):
@@ -364,18 +411,19 @@ def _next_version(export_base):
 def _split_network(network, name, input_shape, family, outputs):
   """`params -> distribution` of a network ending in a distribution layer, and an example.
 
-  Calling the distribution layer would also draw its tensor twin (a random
-  sample) and evaluate its KL regularizer; the network up to the layer's
-  input and the layer's own `make_distribution_fn` give the distribution
-  alone. `outputs` (which raises `TypeError` on a distribution it cannot
+  Calling the distribution layer would also compute its tensor twin (a
+  random sample, for an encoder) and evaluate its KL regularizer; the network
+  up to the layer's input and the layer's `make_distribution` give the
+  distribution alone. `outputs` (which raises `TypeError` on a distribution it cannot
   serve) checks what the network returns.
   """
-  layers = getattr(network, 'layers', None)
-  last = layers[-1] if layers else None
-  if not isinstance(last, tfpl.DistributionLambda):
+  last = distributions.distribution_layer(network)
+  if not hasattr(last, 'make_distribution'):
+    layers = getattr(network, 'layers', None) or [network]
     raise ValueError(
-      f'`{name}` must end in a distribution layer to be exported; its last layer is '
-      f'{type(last).__name__}.'
+      f'`{name}` must end in a tfvae distribution layer to be exported (as `make_encoder` '
+      'and `make_decoder` build: tfvae.MultivariateNormalDiag, tfvae.IndependentBernoulli, '
+      f'...); its last layer is {type(layers[-1]).__name__}.'
     )
   try:
     params = keras.Model(network.inputs, last.input, name=f'{network.name}_params')
@@ -383,10 +431,9 @@ def _split_network(network, name, input_shape, family, outputs):
     raise ValueError(
       f'`{name}` must be a functional or Sequential tf_keras model to be exported: {error}'
     ) from None
-  make_distribution = last._make_distribution_fn  # pylint: disable=protected-access
 
   def distribution(inputs):
-    return make_distribution(params(inputs, training=False))
+    return last.make_distribution(params(inputs, training=False))
 
   example = distribution(tf.zeros([1, *input_shape]))
   try:

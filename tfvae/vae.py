@@ -1,6 +1,8 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """The variational autoencoder as a Keras model trained with `fit`."""
 
+import warnings
+
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -10,6 +12,7 @@ from tfvae import layers as layers_lib
 from tfvae import objective as objective_lib
 from tfvae import prior as prior_lib
 from tfvae.internal import checks
+from tfvae.internal import distributions
 from tfvae.internal import keras
 
 tfd = tfp.distributions
@@ -129,11 +132,13 @@ class VAE(keras.Model):
     """
     super().__init__(**kwargs)
     for name, network in (('encoder', encoder), ('decoder', decoder)):
+      keras.check_keras2(network, name)
       if not isinstance(network, keras.layers.Layer):
         raise TypeError(f'`{name}` must be a tf_keras Model; got {type(network).__name__}.')
+    keras.check_keras2(prior, 'prior')
     self.encoder = encoder
     self.decoder = decoder
-    self.event_shape = _static_shape(encoder, 'input_shape')
+    self.event_shape = _event_shape(encoder, decoder)
     self.latent_size = _latent_size(encoder, decoder)
     regularizer = layers_lib.find_kl_regularizer(encoder)
     if kl_weight is None:
@@ -204,10 +209,14 @@ class VAE(keras.Model):
     self._regularizer = regularizer
     self._prior = prior
     # Real-valued data for a Gaussian likelihood; values in [0, 1] otherwise.
-    self._real_valued = layers_lib.likelihood_family(decoder) == 'gaussian'
+    family = layers_lib.likelihood_family(decoder)
+    self._real_valued = family == 'gaussian'
+    self._binary = family == 'bernoulli'
+    self._warned_not_binary = False
     if self.free_bits and learnable_prior:
       raise ValueError('`free_bits` needs a diagonal Gaussian prior, not a learnable prior.')
-    if self.free_bits and not isinstance(_output_layer(encoder), layers_lib.MultivariateNormalDiag):
+    posterior_layer = distributions.distribution_layer(encoder)
+    if self.free_bits and not isinstance(posterior_layer, layers_lib.MultivariateNormalDiag):
       raise ValueError(
         "`free_bits` needs a diagonal Gaussian posterior (make_encoder(posterior='diagonal'))."
       )
@@ -287,11 +296,7 @@ class VAE(keras.Model):
     if self.objective == 'iwae':
       parts = {'loss': -objective_lib.iwae_bound(log_weights)}
     else:
-      kl_term = kl
-      if self.free_bits:
-        kl_term = divergence_lib.apply_free_bits(
-          divergence_lib.kl_divergence_per_dimension(posterior, prior), self.free_bits
-        )
+      kl_term = divergence_lib.kl_term(posterior, prior, kl, self.free_bits)
       parts = {'loss': reconstruction + tf.cast(self._kl_weight, kl.dtype) * kl_term}
     parts.update(reconstruction=reconstruction, kl=kl)
     if self.gradient_estimator == 'dreg':
@@ -331,6 +336,9 @@ class VAE(keras.Model):
       raise ValueError(
         '`loss` must be None: tfvae.VAE trains on its negative ELBO; call `compile(optimizer)`.'
       )
+    keras.check_keras2(optimizer, 'optimizer')
+    for metric in metrics or ():
+      keras.check_keras2(metric, 'metrics')
     if jit_compile is None:
       jit_compile = tf.distribute.get_strategy().num_replicas_in_sync == 1
     super().compile(
@@ -404,6 +412,7 @@ class VAE(keras.Model):
     `tf.data.Dataset` of `x` or `(x, anything)` batches; `y` is ignored.
     `validation_data` may also be a bare array.
     """
+    _check_callbacks(kwargs)
     x = self._check_data(x, 'x')
     if validation_data is not None:
       validation_data = self._check_data(validation_data, 'validation_data')
@@ -413,10 +422,12 @@ class VAE(keras.Model):
 
   def evaluate(self, x=None, y=None, *args, **kwargs):
     """`tf_keras.Model.evaluate` on data `x`; `y` is ignored."""
+    _check_callbacks(kwargs)
     return super().evaluate(self._check_data(x, 'x'), y, *args, **kwargs)
 
   def predict(self, x, *args, **kwargs):
     """Deterministic reconstructions, same shape as `x` (see `reconstruct`)."""
+    _check_callbacks(kwargs)
     return super().predict(self._check_data(x, 'x'), *args, **kwargs)
 
   def reconstruct(self, x) -> tf.Tensor:
@@ -618,6 +629,8 @@ class VAE(keras.Model):
   def _as_tensor(self, x):
     if not tf.is_tensor(x):
       x = self.check_inputs(x, 'x')
+    elif tf.executing_eagerly():
+      self._warn_if_not_binary(x.numpy(), 'x')
     return tf.convert_to_tensor(x, tf.float32)
 
   def check_inputs(self, x, name: str = 'x') -> np.ndarray:
@@ -632,7 +645,25 @@ class VAE(keras.Model):
     """
     if self._real_valued:
       return checks.check_real_array(x, name, self.event_shape)
-    return checks.check_images(x, name, self.event_shape)
+    x = checks.check_images(x, name, self.event_shape)
+    self._warn_if_not_binary(x, name)
+    return x
+
+  def _warn_if_not_binary(self, x, name):
+    """Warns, once per model, when a Bernoulli likelihood is given grey levels."""
+    if not self._binary or self._warned_not_binary or np.all((x == 0) | (x == 1)):
+      return
+    self._warned_not_binary = True
+    warnings.warn(
+      f'`{name}` holds values other than 0 and 1, but the likelihood p(x|z) is Bernoulli: its '
+      '`log_prob` of a grey level is a cross-entropy, not the probability of anything, so the '
+      'reported nats are not a log-likelihood of the data. Binarize the data '
+      '(`tfvae.datasets.binarize(x, seed)`, or dynamic binarization with '
+      '`tfvae.datasets.make_dataset(x)`), or model grey levels with `make_decoder(..., '
+      "likelihood='continuous_bernoulli')`.",
+      UserWarning,
+      stacklevel=4,
+    )
 
   def _check_data(self, data, name):
     """Checks arrays eagerly and datasets by their element spec."""
@@ -648,6 +679,10 @@ class VAE(keras.Model):
           f'`{name}` yields batches of shape {spec.shape}; the model takes '
           f'[batch_size, {", ".join(map(str, self.event_shape))}].'
         )
+      if self._binary and not self._warned_not_binary:
+        for batch in data.take(1):  # One batch: a dataset may be large.
+          batch = batch[0] if isinstance(batch, tuple) else batch
+          self._warn_if_not_binary(batch.numpy(), name)
       return data
     if isinstance(data, (tuple, list)) and len(data) in (1, 2, 3):
       return type(data)([self._check_data(data[0], name)] + list(data[1:]))
@@ -660,13 +695,14 @@ def _is_learnable_prior(prior):
   return isinstance(prior, prior_lib.LearnablePrior)
 
 
-def _output_layer(model):
-  return model.layers[-1] if getattr(model, 'layers', None) else model
+def _check_callbacks(kwargs):
+  for callback in kwargs.get('callbacks') or ():
+    keras.check_keras2(callback, 'callbacks')
 
 
 def _stop_gradient_posterior(posterior):
   """The posterior with its parameters held constant (for DReG's log q)."""
-  posterior = getattr(posterior, 'tensor_distribution', posterior)
+  posterior = distributions.unwrap(posterior)
   if isinstance(posterior, tfd.MultivariateNormalDiag):
     return tfd.MultivariateNormalDiag(
       tf.stop_gradient(posterior.mean()), tf.stop_gradient(posterior.stddev())
@@ -689,6 +725,21 @@ def _static_shape(model, attribute):
   if isinstance(shape, list):
     return None
   return tuple(shape[1:]) if shape is not None else None
+
+
+def _event_shape(encoder, decoder):
+  """The shape of one example, which the encoder takes and the decoder models."""
+  event_shape = _static_shape(encoder, 'input_shape')
+  # A distribution layer's tensor twin has the shape of one draw: the event.
+  outputs = getattr(decoder, 'outputs', None)
+  modeled = tuple(outputs[0].shape[1:]) if outputs and len(outputs) == 1 else None
+  if event_shape is not None and modeled is not None and modeled != event_shape:
+    raise ValueError(
+      f'`encoder` takes examples of shape {event_shape}, but `decoder` returns distributions '
+      f'over examples of shape {modeled}; build both for the same shape (`make_encoder('
+      'input_shape=...)` and `make_decoder(..., output_shape=...)`).'
+    )
+  return event_shape
 
 
 def _latent_size(encoder, decoder):
