@@ -6,6 +6,7 @@ import os
 import struct
 
 import numpy as np
+import tensorflow as tf
 
 import test_util
 from tfvae import datasets as datasets_lib
@@ -170,6 +171,39 @@ class BinarizeTest(test_util.TestCase):
       datasets_lib.make_dataset(np.zeros((4, 2), np.float32), batch_size=0)
     with self.assertRaisesRegex(ValueError, 'binarization'):
       datasets_lib.make_dataset(np.zeros((4, 2), np.float32), binarization='otsu')
+    with self.assertRaisesRegex(ValueError, '`labels` must be 4 integers'):
+      datasets_lib.make_dataset(np.zeros((4, 2), np.float32), labels=[0, 1, 2])
+    with self.assertRaisesRegex(ValueError, '`labels`'):
+      datasets_lib.make_dataset(np.zeros((4, 2), np.float32), labels=np.zeros(4, np.float32))
+
+  @test_util.parameterized.parameters(None, 'dynamic', 'static')
+  def test_labels_follow_their_examples(self, binarization):
+    # Example i is all ones in column i % 7 and nowhere else, so its draw keeps the column.
+    x = np.zeros((23, 7), np.float32)
+    x[np.arange(23), np.arange(23) % 7] = 1.0
+    labels = np.arange(23) * 10
+    ds = datasets_lib.make_dataset(x, 5, binarization=binarization, seed=2, labels=labels)
+    self.assertEqual(ds.cardinality(), 5)
+    batches = list(ds.as_numpy_iterator())
+    xs = np.concatenate([b[0] for b in batches])
+    ys = np.concatenate([b[1] for b in batches])
+    self.assertEqual(ys.dtype, np.int64)
+    self.assertAllEqual(np.sort(ys), labels)
+    self.assertNotAllEqual(ys, labels)  # Shuffled, together.
+    self.assertAllEqual(xs.argmax(axis=1), (ys // 10) % 7)
+
+
+class StatelessBinarizeTest(test_util.TestCase):
+  def test_bernoulli_of_floats_and_of_levels(self):
+    x = tf.constant(np.tile([[0.0, 0.3, 1.0]], (5000, 1)), tf.float32)
+    draws = datasets_lib.stateless_binarize(x, seed=[3, 4]).numpy()
+    self.assertAllEqual(draws[:, 0], np.zeros(5000))
+    self.assertAllEqual(draws[:, 2], np.ones(5000))
+    # Binomial standard error at n = 5000 is 0.0065: allow 4 of them.
+    self.assertAllClose(draws[:, 1].mean(), 0.3, atol=0.026)
+    levels = tf.cast(tf.round(x * 65535), tf.uint16)
+    self.assertAllEqual(datasets_lib.stateless_binarize(levels, seed=[3, 4]), draws)
+    self.assertNotAllEqual(datasets_lib.stateless_binarize(x, seed=[3, 5]), draws)
 
 
 if __name__ == '__main__':

@@ -20,6 +20,7 @@ __all__ = [
   'binarize',
   'load',
   'make_dataset',
+  'stateless_binarize',
 ]
 
 DATASETS = ('digits', 'fashion_mnist', 'mnist')
@@ -100,6 +101,33 @@ def binarize(x, seed: int = 0) -> np.ndarray:
   return (np.random.default_rng(seed).uniform(size=x.shape) < x).astype(np.float32)
 
 
+def stateless_binarize(x, seed) -> tf.Tensor:
+  """A Bernoulli(x) draw of every value of a tensor, fixed by a stateless seed.
+
+  The draw is exact for values quantized to 16 bits (1/65535), as in
+  `make_dataset`'s dynamic binarization; a new seed per batch and epoch gives a
+  fresh draw (`tf.data` pipelines draw their seeds from `tf.data.Dataset.random`).
+
+  Args:
+    x: `[batch_size, *event_shape]` tensor with a known `event_shape`: float
+      values in [0, 1], or their `uint16` grey levels `round(x * 65535)`.
+    seed: integer `[2]` tensor, the stateless seed.
+
+  Returns:
+    float32 tensor of 0s and 1s, the shape of `x`.
+
+  #### Examples
+
+  >>> stateless_binarize(tf.constant([[0.0, 1.0, 1.0]]), seed=[1, 2]).numpy()
+  array([[0., 1., 1.]], dtype=float32)
+  """
+  x = tf.convert_to_tensor(x)
+  levels = (
+    x if x.dtype == tf.uint16 else tf.cast(tf.round(tf.cast(x, tf.float32) * _LEVELS), tf.uint16)
+  )
+  return _binarize_levels(levels, seed, x.shape[1:])
+
+
 def make_dataset(
   x,
   batch_size: int = 128,
@@ -107,6 +135,7 @@ def make_dataset(
   binarization: str | None = 'dynamic',
   seed: int = 0,
   drop_remainder: bool = False,
+  labels=None,
 ) -> tf.data.Dataset:
   """A `tf.data` pipeline of `x` batches: shuffle, batch, binarize, prefetch.
 
@@ -124,20 +153,28 @@ def make_dataset(
       Default value: `0`.
     drop_remainder: drop the last partial batch.
       Default value: `False`.
+    labels: `[n]` integer labels of `x`, or `None`.
+      Default value: `None`: batches of `x` only.
 
   Returns:
-    A `tf.data.Dataset` of float32 `[batch_size, *event_shape]` tensors.
+    A `tf.data.Dataset` of float32 `[batch_size, *event_shape]` tensors, or of
+    `(x, y)` pairs with int64 `y` of shape `[batch_size]` when `labels` are given.
 
   Raises:
-    ValueError: bad `x`, `batch_size` or `binarization`.
+    ValueError: bad `x`, `batch_size`, `binarization` or `labels`.
 
   #### Examples
 
   >>> ds = make_dataset(np.full((5, 2), 0.5, np.float32), batch_size=2)
   >>> [batch.shape.as_list() for batch in ds]
   [[2, 2], [2, 2], [1, 2]]
+  >>> ds = make_dataset(np.zeros((3, 2)), 2, shuffle=False, labels=[4, 5, 6])
+  >>> [y.numpy().tolist() for _, y in ds]
+  [[4, 5], [6]]
   """
   x = checks.check_images(x, 'x')
+  if labels is not None:
+    labels = _check_labels(labels, len(x))
   batch_size = checks.check_positive_int(batch_size, 'batch_size')
   checks.check_choice(binarization, ('dynamic', 'static', None), 'binarization')
   if binarization == 'static':
@@ -173,13 +210,15 @@ def make_dataset(
     # quantized to 1/65535. Half the memory traffic and half the random bits
     # of float32 draws.
     x = np.round(x * _LEVELS).astype(np.uint16)
-  data = tf.data.Dataset.from_tensors(x).repeat()
+  data = tf.data.Dataset.from_tensors(x if labels is None else (x, labels)).repeat()
 
-  def gather(indices_and_seed, array):
+  def gather(indices_and_seed, arrays):
     indices, batch_seed = indices_and_seed
-    batch = tf.gather(array, indices)
+    batch = tf.gather(arrays if labels is None else arrays[0], indices)
     if dynamic:
       batch = _binarize_levels(batch, batch_seed, event_shape)
+    if labels is not None:
+      return batch, tf.gather(arrays[1], indices)
     return batch
 
   ds = tf.data.Dataset.zip((batches, data)).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
@@ -200,6 +239,16 @@ def _binarize_levels(levels, seed, event_shape):
   draws = tf.reshape(draws, tf.shape(levels))
   ones = tf.logical_or(draws < levels, tf.equal(levels, _LEVELS))
   return tf.cast(ones, tf.float32)
+
+
+def _check_labels(labels, num_examples):
+  labels = np.asarray(labels)
+  if labels.shape != (num_examples,) or not np.issubdtype(labels.dtype, np.integer):
+    raise ValueError(
+      f'`labels` must be {num_examples} integers, one per example; got {labels.dtype} '
+      f'array of shape {labels.shape}.'
+    )
+  return labels.astype(np.int64)
 
 
 def _load_digits(seed):
