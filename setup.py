@@ -36,12 +36,17 @@ setuptools.setup(
       'matplotlib>=3.8',
       'pytest>=8',
       'ruff>=0.6',
+      'scikit-learn>=1.3',
       'scipy>=1.11',
       'tensorflow-serving-api>=2.21,<2.22',
     ],
   },
   entry_points={
-    'console_scripts': ['tfvae-export=tfvae.export:run', 'tfvae-train=tfvae.train:run']
+    'console_scripts': [
+      'tfvae-evaluate=tfvae.evaluate:run',
+      'tfvae-export=tfvae.export:run',
+      'tfvae-train=tfvae.train:run',
+    ]
   },
   classifiers=[
     'Programming Language :: Python :: 3.11',

@@ -60,7 +60,7 @@ def measure(method, x, batch_size, num_samples):
   """Examples/s (after one warm-up batch) and the estimate's mean."""
   if method == 'tfvae':
     vae = _model()
-    fn = lambda batch: vae.log_likelihood(batch, num_samples, seed=1)  # noqa: E731
+    fn = lambda batch: vae.log_likelihood(batch, num_samples=num_samples, seed=1)  # noqa: E731
   else:
     _, encoder, decoder = reference.make_vae()
     fn = reference.log_likelihood_fn(encoder, decoder, num_samples)

@@ -116,8 +116,20 @@ class VAETensorBoardTest(test_util.TestCase):
     # The rate of the last step taken (step 2).
     self.assertAllClose(train['scalars']['learning_rate'][0], 1e-2 * 0.5**2, rtol=1e-6)
 
+  def test_images_the_model_cannot_take(self):
+    vae = test_util.TestCase.make_vae(self)
+    vae.compile()
+    x = self.make_images(n=4)
+    for images, message in (
+      (np.full((2, 4, 6, 1), 2.0), r'`images` must hold values in \[0, 1\]'),
+      (np.zeros((2, 3, 3, 1)), r'`images` must have shape \[n, 4, 6, 1\]'),
+    ):
+      callback = callbacks_lib.VAETensorBoard(self.create_tempdir().full_path, images=images)
+      with self.assertRaisesRegex(ValueError, message):
+        vae.fit(x, verbose=0, callbacks=[callback])
+
   @test_util.parameterized.named_parameters(
-    ('images', dict(images=np.full((2, 4, 6, 1), 2.0)), 'images'),
+    ('images', dict(images=np.full((2, 4, 6, 1), np.nan)), 'images'),
     ('num_samples', dict(num_samples=-1), 'num_samples'),
     ('num_columns', dict(num_columns=0), 'num_columns'),
     ('image_freq', dict(image_freq=0), 'image_freq'),

@@ -21,16 +21,26 @@ tfd = tfp.distributions
 _SHAPE = test_util.IMAGE_SHAPE
 _LATENT = test_util.LATENT_SIZE
 _UNITS = test_util.HIDDEN_UNITS
+_CONDITION = 3
 
 
 def _vae(
-  architecture='dense', likelihood='bernoulli', prior=None, vae_kwargs=None, **encoder_kwargs
+  architecture='dense',
+  likelihood='bernoulli',
+  prior=None,
+  vae_kwargs=None,
+  condition_size=0,
+  **encoder_kwargs,
 ):
   def build():
     if prior is not None:
       encoder_kwargs['kl_regularizer'] = False
-    encoder = tfvae.make_encoder(_SHAPE, _LATENT, _UNITS, architecture, **encoder_kwargs)
-    decoder = tfvae.make_decoder(_LATENT, _SHAPE, _UNITS, architecture, likelihood=likelihood)
+    encoder = tfvae.make_encoder(
+      _SHAPE, _LATENT, _UNITS, architecture, condition_size=condition_size, **encoder_kwargs
+    )
+    decoder = tfvae.make_decoder(
+      _LATENT, _SHAPE, _UNITS, architecture, likelihood=likelihood, condition_size=condition_size
+    )
     kwargs = {} if encoder_kwargs.get('kl_regularizer', True) else dict(kl_weight=0.5)
     if prior is not None:
       kwargs['prior'] = prior()
@@ -56,6 +66,25 @@ MODELS = {
     'dense',
     kl_regularizer=False,
     vae_kwargs=dict(objective='iwae', num_samples=3, gradient_estimator='dreg'),
+  ),
+  # Conditional VAEs: every posterior, likelihood and prior family.
+  'conditional_dense': _vae('dense', condition_size=_CONDITION),
+  'conditional_conv_gaussian': _vae('conv', 'gaussian', condition_size=_CONDITION),
+  'conditional_full_covariance_continuous_bernoulli': _vae(
+    'dense', 'continuous_bernoulli', condition_size=_CONDITION, posterior='full_covariance'
+  ),
+  'conditional_iaf': _vae(
+    'dense', condition_size=_CONDITION, posterior='iaf', flow_hidden_units=(7,)
+  ),
+  'conditional_gaussian_prior': _vae(
+    'dense',
+    prior=lambda: tfvae.prior.ConditionalGaussian(_LATENT, _CONDITION, hidden_units=(4,)),
+    condition_size=_CONDITION,
+  ),
+  'conditional_mixture_prior': _vae(
+    'dense',
+    prior=lambda: tfvae.prior.MixtureOfGaussians(_LATENT, 3),
+    condition_size=_CONDITION,
   ),
 }
 
@@ -96,29 +125,41 @@ class ModelConformanceTest(test_util.TestCase):
     model.compile(keras.optimizers.Adam(1e-3), **compile_kwargs)
     return model
 
+  def _data(self, model, n):
+    """`(x, c)`: `c` holds class labels for a conditional model, else `None`."""
+    return self.make_images(n=n), (np.arange(n) % _CONDITION if model.condition_size else None)
+
   @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
   def test_fit_evaluate_predict(self, name):
     model = self._compiled(name)
-    x = self.make_images(n=8)
-    history = model.fit(x, batch_size=4, epochs=1, verbose=0)
+    x, c = self._data(model, 8)
+    history = model.fit(x, c, batch_size=4, epochs=1, verbose=0)
     self.assertTrue(np.isfinite(history.history['loss'][-1]))
-    metrics = model.evaluate(x, batch_size=4, verbose=0, return_dict=True)
+    metrics = model.evaluate(x, c, batch_size=4, verbose=0, return_dict=True)
     self.assertEqual(sorted(metrics), ['kl', 'loss', 'reconstruction'])
-    prediction = model.predict(x, verbose=0)
+    prediction = model.predict(x, condition=c, verbose=0)
     self.assertEqual(prediction.shape, x.shape)
-    self.assertAllEqual(prediction, model.predict(x, verbose=0))
+    self.assertAllEqual(prediction, model.predict(x, condition=c, verbose=0))
+    self.assertAllClose(prediction, model.reconstruct(x, c), atol=1e-6)
 
   @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
   def test_save_load_round_trip(self, name):
     model = self._compiled(name)
-    x = self.make_images(n=4)
-    model.fit(x, batch_size=4, verbose=0)
+    x, c = self._data(model, 4)
+    model.fit(x, c, batch_size=4, verbose=0)
     path = os.path.join(self.create_tempdir().full_path, 'model.keras')
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
-    self.assertAllClose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    self.assertAllClose(
+      loaded.predict(x, condition=c, verbose=0), model.predict(x, condition=c, verbose=0), atol=1e-6
+    )
+    self.assertAllClose(
+      loaded.log_likelihood(x, c, num_samples=8, seed=1),
+      model.log_likelihood(x, c, num_samples=8, seed=1),
+      atol=1e-5,
+    )
     self.assertEqual(loaded.get_config()['kl_weight'], model.get_config()['kl_weight'])
-    loaded.fit(x, batch_size=4, verbose=0)
+    loaded.fit(x, c, batch_size=4, verbose=0)
 
   @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
   def test_config_round_trip(self, name):
@@ -129,6 +170,7 @@ class ModelConformanceTest(test_util.TestCase):
     self.assertCountEqual(
       [tuple(w.shape) for w in clone.weights], [tuple(w.shape) for w in model.weights]
     )
+    self.assertEqual(clone.condition_size, model.condition_size)
     # Every constructor argument is in the config, with the model's value.
     arguments = set(inspect.signature(tfvae.VAE).parameters) - {'kwargs'}
     self.assertEqual(set(config) - {'name'}, arguments)
@@ -138,11 +180,15 @@ class ModelConformanceTest(test_util.TestCase):
   @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
   def test_xla_training_and_inference(self, name):
     model = self._compiled(name, jit_compile=True)
-    x = self.make_images(n=8)
-    model.fit(x, batch_size=4, epochs=2, verbose=0)
+    x, c = self._data(model, 8)
+    model.fit(x, c, batch_size=4, epochs=2, verbose=0)
     self.assertEqual(model.train_function.experimental_get_tracing_count(), 1)
     reconstruct = tf.function(model.reconstruct, jit_compile=True)
-    self.assertAllClose(reconstruct(tf.constant(x)), model.reconstruct(x), atol=1e-5)
+    expected = model.reconstruct(x, c)
+    if c is None:
+      self.assertAllClose(reconstruct(tf.constant(x)), expected, atol=1e-5)
+    else:
+      self.assertAllClose(reconstruct(tf.constant(x), tf.constant(c)), expected, atol=1e-5)
 
 
 class LayerConformanceTest(test_util.TestCase):

@@ -257,6 +257,40 @@ class CheckNormalizationTest(test_util.TestCase):
     result = diagnostics.check_normalization(networks, x)['data']
     self.assertEqual(result, diagnostics.SupportResult(support, outside, outside / 12, not outside))
 
+  @test_util.parameterized.named_parameters(
+    ('standard_normal', None, 'bernoulli'),
+    ('conditional_gaussian_prior', 'conditional', 'continuous_bernoulli'),
+  )
+  def test_conditional_model_at_its_conditions(self, prior, likelihood):
+    kwargs = dict(condition_size=3)
+    encoder = tfvae.make_encoder(
+      test_util.IMAGE_SHAPE, 2, test_util.HIDDEN_UNITS, kl_regularizer=prior is None, **kwargs
+    )
+    decoder = tfvae.make_decoder(
+      2, test_util.IMAGE_SHAPE, test_util.HIDDEN_UNITS, likelihood=likelihood, **kwargs
+    )
+    prior_layer = prior_lib.ConditionalGaussian(2, 3, hidden_units=(4,)) if prior else None
+    if prior_layer:
+      rng = np.random.default_rng(0)
+      for weight in prior_layer.trainable_weights:
+        weight.assign(rng.normal(size=weight.shape).astype(np.float32))
+    vae = tfvae.VAE(encoder, decoder, prior=prior_layer)
+    x = self.make_images(binary=likelihood == 'bernoulli')
+    labels = np.array([2, 0, 1])
+    results = diagnostics.check_normalization(vae, x, condition=labels)
+    for part, result in results.items():
+      self.assertTrue(result.passed, f'{part}: {result}')
+    # p(z|c) is one distribution per example; p(z) one for all.
+    self.assertEqual(results['prior'].total.shape, (3,) if prior else (1,))
+    kl = diagnostics.kl_per_dimension(vae, x, condition=labels)
+    c = np.eye(3, dtype=np.float32)[labels]
+    expected = tfd.kl_divergence(
+      encoder([x, c]).tensor_distribution, vae.prior_distribution(tf.constant(c))
+    )
+    self.assertAllClose(kl.sum(-1), expected, rtol=1e-5)
+    with self.assertRaisesRegex(ValueError, '`condition` is required'):
+      diagnostics.check_normalization(vae, x)
+
   def test_unnormalized_likelihood_fails_alone(self):
     encoder, decoder = _networks(decoder=dict(likelihood='continuous_bernoulli'))
     shape = test_util.IMAGE_SHAPE

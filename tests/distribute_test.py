@@ -14,6 +14,7 @@ import sys
 import numpy as np
 
 import test_util
+import tfvae
 
 _MIRRORED = r"""
 import json
@@ -130,13 +131,81 @@ def _run_workers(command_for_task, timeout=240):
   finally:
     for process in processes:
       process.kill()
-  for returncode, stderr in outputs:
-    if returncode != 0:
-      raise AssertionError(f'worker failed ({returncode}):\n{stderr[-3000:]}')
+  failed = [(task, code, err) for task, (code, err) in enumerate(outputs) if code != 0]
+  if failed:
+    raise AssertionError(
+      '\n'.join(f'worker {task} failed ({code}):\n{err[-3000:]}' for task, code, err in failed)
+    )
   return outputs
 
 
+# Each worker reads its shard of the TFRecord training split as the main job
+# does (`experiment.make_dataset`) for one epoch and writes the ids it saw.
+_SHARD_READER = r"""
+import sys
+import numpy as np
+import tensorflow as tf
+strategy = tf.distribute.MultiWorkerMirroredStrategy()  # Before any other op.
+from tfvae import config as config_lib
+from tfvae import experiment
+config = config_lib.JobConfig(
+  dataset=sys.argv[1], batch_size=8, conditional=True, validation_fraction=0.0
+)
+source = experiment.make_source(config)
+config = config.resolve(source.scan())
+ids = []
+data, steps = experiment.distribute_dataset(config, source, 'train', strategy)
+iterator = iter(data)
+for _ in range(steps):
+  x, y = next(iterator)
+  for local in strategy.experimental_local_results(y):
+    ids.extend(int(i) for i in local.numpy())
+assert next(iterator, None) is None, 'more batches than steps'
+np.save(sys.argv[2], np.array(ids, np.int64))
+"""
+
+
+def _write_id_shards(directory, num_train, num_shards):
+  """TFRecord shards whose labels are unique example ids; returns the glob."""
+  rng = np.random.default_rng(0)
+  x = np.round(rng.uniform(size=(num_train + 20, 4, 6, 1))).astype(np.float32)
+  ids = np.arange(num_train + 20)
+  tfvae.sources.write_tfrecords(
+    os.path.join(directory, 'ids-train'), x[:num_train], ids[:num_train], num_shards, 'raw'
+  )
+  tfvae.sources.write_tfrecords(
+    os.path.join(directory, 'ids-test'), x[num_train:], ids[num_train:], encoding='raw'
+  )
+  return os.path.join(directory, '*.tfrecord')
+
+
 class MultiWorkerTest(test_util.TestCase):
+  @test_util.parameterized.named_parameters(
+    ('by_file', 101, 3),  # Uneven: one worker reads two files, the other one.
+    ('by_record', 45, 1),  # Fewer files than workers.
+  )
+  def test_each_training_example_once_per_epoch_across_workers(self, num_train, num_shards):
+    directory = self.create_tempdir().full_path
+    pattern = _write_id_shards(directory, num_train, num_shards)
+    paths = [os.path.join(directory, f'worker{task}.npy') for task in range(2)]
+    _run_workers(lambda task: [sys.executable, '-c', _SHARD_READER, pattern, paths[task]])
+    seen = [np.load(path) for path in paths]
+    self.assertAllEqual(np.sort(np.concatenate(seen)), np.arange(num_train))
+    self.assertTrue(all(len(ids) > 0 for ids in seen))  # Both workers read.
+
+  def test_main_job_over_tfrecord_shards(self):
+    directory = self.create_tempdir().full_path
+    pattern = _write_id_shards(directory, 101, 3)
+    model_dir = os.path.join(directory, 'run')
+    flags = [
+      f'--model_dir={model_dir}', '--strategy=multi_worker', '--epochs=2', '--latent_size=2',
+      '--hidden_units=8', '--batch_size=16', '--verbose=0', f'--dataset={pattern}',
+    ]  # fmt: skip
+    _run_workers(lambda task: [sys.executable, '-m', 'tfvae.train', *flags])
+    with open(os.path.join(model_dir, 'metrics.json')) as f:
+      metrics = json.load(f)
+    self.assertTrue(all(np.isfinite(v) for v in metrics.values()), metrics)
+
   def test_two_workers_end_with_identical_weights(self):
     directory = self.create_tempdir().full_path
     paths = [os.path.join(directory, f'worker{task}.npz') for task in range(2)]

@@ -198,5 +198,77 @@ class VampPriorTest(test_util.TestCase):
       prior_lib.VampPrior(**kwargs)
 
 
+class ConditionalGaussianTest(test_util.TestCase):
+  def _prior(self, hidden_units=()):
+    prior = prior_lib.ConditionalGaussian(
+      latent_size=2, condition_size=3, hidden_units=hidden_units
+    )
+    rng = np.random.default_rng(1)
+    for weight in prior.trainable_weights:
+      weight.assign(rng.normal(size=weight.shape).astype(np.float32))
+    return prior
+
+  def test_log_prob_matches_scipy_for_each_condition(self):
+    prior = self._prior()
+    c = np.array([[1, 0, 0], [0, 0, 1], [0.5, 0.5, 0]], np.float32)
+    kernel, bias = (w.numpy() for w in prior.params_layer.weights)
+    params = c @ kernel + bias
+    loc, scale = params[:, :2], 1e-6 + special.softplus(params[:, 2:] + np.log(np.e - 1))
+    z = np.random.default_rng(2).normal(size=(3, 2)).astype(np.float32)
+    expected = stats.norm.logpdf(z, loc, scale).sum(-1)
+    p = prior.distribution(condition=c)
+    self.assertIsInstance(p, tfd.MultivariateNormalDiag)
+    self.assertEqual(p.batch_shape, [3])
+    self.assertAllClose(p.log_prob(z), expected, rtol=1e-5)
+
+  def test_starts_as_the_standard_normal(self):
+    prior = prior_lib.ConditionalGaussian(latent_size=4, condition_size=2, hidden_units=(5,))
+    p = prior.distribution(condition=np.eye(2, dtype=np.float32))
+    self.assertAllClose(p.mean(), np.zeros([2, 4]))
+    self.assertAllClose(p.stddev(), np.ones([2, 4]), atol=1e-5)
+
+  def test_analytic_kl_from_a_gaussian_posterior(self):
+    prior = self._prior(hidden_units=(4,))
+    c = np.eye(3, dtype=np.float32)
+    q = tfd.MultivariateNormalDiag([[0.5, -1.0]] * 3, [[0.7, 1.3]] * 3)
+    p = prior.distribution(condition=c)
+    kl = tfvae.divergence.kl_divergence(q, p)
+    self.assertTrue(tfvae.divergence.has_analytic_kl(q, p))
+    by_hand = np.sum(
+      np.log(p.stddev() / q.stddev())
+      + (q.stddev() ** 2 + (q.mean() - p.mean()) ** 2) / (2 * p.stddev() ** 2)
+      - 0.5,
+      axis=-1,
+    )
+    self.assertAllClose(kl, by_hand, rtol=1e-5)
+
+  def test_gradients_reach_every_weight_and_config_round_trip(self):
+    prior = self._prior(hidden_units=(4,))
+    c = np.eye(3, dtype=np.float32)
+    with tf.GradientTape() as tape:
+      log_prob = tf.reduce_sum(prior.distribution(condition=c).log_prob(tf.ones([3, 2])))
+    gradients = tape.gradient(log_prob, prior.trainable_weights)
+    self.assertLen(gradients, 4)
+    self.assertTrue(all(float(tf.reduce_max(tf.abs(g))) > 0 for g in gradients))
+    clone = tfvae.keras.layers.deserialize(tfvae.keras.layers.serialize(prior))
+    self.assertEqual(clone.get_config(), prior.get_config())
+    clone.set_weights(prior.get_weights())
+    self.assertAllClose(
+      clone.distribution(condition=c).log_prob(tf.ones([3, 2])),
+      prior.distribution(condition=c).log_prob(tf.ones([3, 2])),
+    )
+
+  def test_needs_a_condition_and_valid_arguments(self):
+    with self.assertRaisesRegex(ValueError, '`condition` is required'):
+      self._prior().distribution()
+    for kwargs, message in (
+      (dict(latent_size=0, condition_size=2), 'latent_size'),
+      (dict(latent_size=2, condition_size=0), 'condition_size'),
+      (dict(latent_size=2, condition_size=2, hidden_units=(0,)), 'hidden_units'),
+    ):
+      with self.assertRaisesRegex(ValueError, message):
+        prior_lib.ConditionalGaussian(**kwargs)
+
+
 if __name__ == '__main__':
   test_util.main()

@@ -72,7 +72,8 @@ for name, keys in requests.items():
   function = loaded.signatures[name]
   for key, value in function(**{k: tf.constant(arrays[name + '/' + k]) for k in keys}).items():
     results[name + '/' + key] = value.numpy()
-(again,) = loaded.signatures['reconstruct'](x=tf.constant(arrays['reconstruct/x'])).values()
+again = {k: tf.constant(arrays['reconstruct/' + k]) for k in requests['reconstruct']}
+(again,) = loaded.signatures['reconstruct'](**again).values()
 results['reconstruct/again'] = again.numpy()
 np.savez(outputs, **results)
 
@@ -336,9 +337,9 @@ class ExportTest(test_util.TestCase):
     served = self.loaded.signatures['log_likelihood'](
       x=tf.constant(x), num_samples=tf.constant(_NUM_SAMPLES), seed=tf.constant(_SEED)
     )['log_likelihood']
-    expected = self.vae.log_likelihood(x, _NUM_SAMPLES, seed=_SEED)
+    expected = self.vae.log_likelihood(x, num_samples=_NUM_SAMPLES, seed=_SEED)
     self.assertAllClose(served, expected, rtol=1e-5, atol=1e-5)
-    other_seed = self.vae.log_likelihood(x, _NUM_SAMPLES, seed=_SEED + 1)
+    other_seed = self.vae.log_likelihood(x, num_samples=_NUM_SAMPLES, seed=_SEED + 1)
     self.assertGreater(np.max(np.abs(other_seed - expected)), 1e-3)
 
   def test_deterministic_signatures_hold_no_random_op(self):
@@ -760,6 +761,89 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
       with self.subTest(output=key):
         self.assertAllClose(served[key], value, rtol=1e-5, atol=1e-5)
     _assert_core_ops_only(self, report)
+
+  def test_conditional_vae_serves_what_the_model_computes(self):
+    tfvae.keras.utils.set_random_seed(test_util.test_seed())
+    encoder = tfvae.make_encoder(
+      _SHAPE, _LATENT, test_util.HIDDEN_UNITS, condition_size=3, kl_regularizer=False
+    )
+    decoder = tfvae.make_decoder(_LATENT, _SHAPE, test_util.HIDDEN_UNITS, condition_size=3)
+    prior = tfvae.prior.ConditionalGaussian(_LATENT, 3, hidden_units=(4,))
+    vae = tfvae.VAE(encoder, decoder, prior=prior)
+    x = _images(4)
+    labels = np.array([0, 2, 1, 2])
+    vae.compile(tfvae.keras.optimizers.Adam(0.05))
+    vae.fit(x, labels, epochs=3, verbose=0)  # A prior that differs by class.
+    path = serving.export_saved_model(vae, self.create_tempdir().full_path)
+    c = np.eye(3, dtype=np.float32)[labels]
+    z = np.random.default_rng(0).normal(size=(4, _LATENT)).astype(np.float32)
+    requests = {
+      'serving_default': {'x': x, 'condition': c},
+      'encode': {'x': x, 'condition': c},
+      'decode': {'z': z, 'condition': c},
+      'sample': {'condition': c, 'seed': _SEED},
+      'elbo': {'x': x, 'condition': c, 'seed': _SEED},
+      'log_likelihood': {
+        'x': x,
+        'condition': c,
+        'num_samples': np.int32(_NUM_SAMPLES),
+        'seed': _SEED,
+      },
+      'reconstruct': {'x': x, 'condition': c},
+    }
+    q = encoder([x, c]).tensor_distribution
+    posterior_draw = q.sample(seed=tf.constant(_SEED))
+    p_z = vae.prior_distribution(tf.constant(c))
+    elbo = decoder([posterior_draw, c]).log_prob(x) - tfd.kl_divergence(q, p_z)
+    expected = {
+      'serving_default/probs': vae.reconstruct(x, labels),
+      'reconstruct/probs': vae.reconstruct(x, labels),
+      'reconstruct/again': vae.reconstruct(x, labels),
+      'encode/loc': q.mean(),
+      'encode/scale': q.stddev(),
+      'decode/probs': decoder([z, c]).mean(),
+      'decode/logits': decoder([z, c]).tensor_distribution.distribution.logits,
+      'sample/probs': vae.sample(labels, seed=_SEED),
+      'sample/samples': vae.sample(labels, seed=_SEED, mean=False),
+      'elbo/elbo': elbo,
+      'log_likelihood/log_likelihood': tf.function(vae.importance_weighted_log_likelihood)(
+        x,
+        tf.constant(_NUM_SAMPLES),
+        tf.constant(_NUM_SAMPLES),
+        tf.constant(_SEED),
+        condition=tf.constant(c),
+      ),
+    }
+    report, served = _serve_in_tensorflow_alone(path, requests, self.create_tempdir().full_path)
+    self.assertEqual(sorted(served), sorted(expected))
+    for key, value in expected.items():
+      with self.subTest(output=key):
+        self.assertAllClose(served[key], value, rtol=1e-5, atol=1e-5)
+    _assert_core_ops_only(self, report)
+    # The prior is p(z|c): samples for other classes differ.
+    self.assertNotAllClose(served['sample/probs'], vae.sample((labels + 1) % 3, seed=_SEED))
+    loaded = tf.saved_model.load(path)
+    bad = {
+      'width': (np.zeros([4, 2], np.float32), r'`condition` must have shape \[batch_size, 3\]'),
+      'nan': (np.full([4, 3], np.nan, np.float32), '`condition` must not contain NaN'),
+      'rows': (c[:2], '`condition` must have one row per example of `x`'),
+    }
+    for name, (condition, message) in bad.items():
+      with self.subTest(invalid=name):
+        with self.assertRaisesRegex(tf.errors.InvalidArgumentError, message):
+          loaded.signatures['reconstruct'](x=tf.constant(x), condition=tf.constant(condition))
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, 'one row per example of `z`'):
+      loaded.signatures['decode'](z=tf.constant(z), condition=tf.constant(c[:3]))
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    records = tf.data.TFRecordDataset(os.path.join(path, serving.WARMUP_FILE))
+    for record in records:
+      request = prediction_log_pb2.PredictionLog.FromString(record.numpy()).predict_log.request
+      with self.subTest(warmup=request.model_spec.signature_name):
+        self.assertIn('condition', request.inputs)
+        inputs = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
+        outputs = loaded.signatures[request.model_spec.signature_name](**inputs)
+        self.assertTrue(all(np.all(np.isfinite(v)) for v in outputs.values()))
 
   def test_rejects_what_it_cannot_serve(self):
     with self.assertRaisesRegex(TypeError, 'tfvae.VAE'):

@@ -350,10 +350,14 @@ class LogLikelihoodTest(test_util.TestCase):
   def test_bounds_are_ordered_and_tight(self):
     x = self.x[:8]
     # E[ELBO] and E[IWAE_10] from many independent estimates.
-    elbo = [self.vae.log_likelihood(x, 1, seed=s).numpy().mean() for s in range(200)]
-    iwae_10 = [self.vae.log_likelihood(x, 10, seed=s).numpy().mean() for s in range(100)]
+    elbo = [self.vae.log_likelihood(x, num_samples=1, seed=s).numpy().mean() for s in range(200)]
+    iwae_10 = [
+      self.vae.log_likelihood(x, num_samples=10, seed=s).numpy().mean() for s in range(100)
+    ]
     # IWAE_10^4, averaged over four seeds to shrink the estimator's noise.
-    iwae_10k = np.mean([self.vae.log_likelihood(x, 10_000, seed=s).numpy() for s in range(4)], 0)
+    iwae_10k = np.mean(
+      [self.vae.log_likelihood(x, num_samples=10_000, seed=s).numpy() for s in range(4)], 0
+    )
     exact = np.mean(self.exact)
     # ELBO <= IWAE_10 <= log p(x) in expectation; the means carry Monte Carlo
     # error, so allow three standard errors.
@@ -365,16 +369,18 @@ class LogLikelihoodTest(test_util.TestCase):
 
   def test_chunking_bounds_memory_not_the_answer_distribution(self):
     x = self.x[:8]
-    whole = self.vae.log_likelihood(x, 2000, seed=3, chunk_size=2000).numpy()
-    chunked = self.vae.log_likelihood(x, 2000, seed=3, chunk_size=37).numpy()
+    whole = self.vae.log_likelihood(x, num_samples=2000, seed=3, chunk_size=2000).numpy()
+    chunked = self.vae.log_likelihood(x, num_samples=2000, seed=3, chunk_size=37).numpy()
     # Different draws of the same estimator: equal up to Monte Carlo noise.
     self.assertAllClose(np.mean(chunked), np.mean(whole), atol=0.02)
     self.assertAllClose(chunked, whole, atol=0.1)
-    self.assertAllEqual(chunked, self.vae.log_likelihood(x, 2000, seed=3, chunk_size=37).numpy())
+    self.assertAllEqual(
+      chunked, self.vae.log_likelihood(x, num_samples=2000, seed=3, chunk_size=37).numpy()
+    )
 
   def test_bits_per_dim(self):
     x = self.x[:4]
-    nll = -self.vae.log_likelihood(x, 100, seed=0).numpy()
+    nll = -self.vae.log_likelihood(x, num_samples=100, seed=0).numpy()
     bits = tfvae.objective.bits_per_dim(-nll, 12).numpy()
     self.assertAllClose(bits, nll / (12 * np.log(2)), rtol=1e-6)
 
@@ -399,7 +405,9 @@ class ObjectiveVariantsTest(test_util.TestCase):
     # example average 50 draws, against 200 of `log_likelihood(x, 5)`.
     repeated = np.tile(x, [50] + [1] * (x.ndim - 1))
     metrics = vae.evaluate(repeated, batch_size=80, verbose=0, return_dict=True)
-    iwae = -np.mean([vae.log_likelihood(x, 5, seed=s).numpy().mean() for s in range(200)])
+    iwae = -np.mean(
+      [vae.log_likelihood(x, num_samples=5, seed=s).numpy().mean() for s in range(200)]
+    )
     self.assertAllClose(metrics['loss'], iwae, rtol=0.05)
     history = vae.fit(x, batch_size=4, epochs=3, verbose=0)
     self.assertLess(history.history['loss'][-1], history.history['loss'][0])
@@ -444,7 +452,7 @@ class ObjectiveVariantsTest(test_util.TestCase):
       tfvae.keras.utils.set_random_seed(1)
       vae = self._vae(objective=objective, num_samples=samples)
       vae.fit(x, batch_size=16, epochs=40, verbose=0)
-      scores[objective] = float(np.mean(vae.log_likelihood(x, 2000, seed=0)))
+      scores[objective] = float(np.mean(vae.log_likelihood(x, num_samples=2000, seed=0)))
     self.assertGreater(scores['iwae'], scores['elbo'])
 
   def test_dreg_matches_iwae_gradient_in_expectation(self):
@@ -597,6 +605,175 @@ class ConsoleTest(test_util.TestCase):
     self.assertLen(random_ops, 1, random_ops)
     self.assertIn('posterior', random_ops[0])
     self.assertEqual(vae.decoder.layers[-1].get_config()['convert_to_tensor_fn'], 'mean')
+
+
+def _conditional_networks(latent_size=2, condition_size=3, shape=(2, 3), regularize=True):
+  """A conditional encoder whose tensor output is the posterior mean (z reproducible)."""
+  x = keras.layers.Input(shape=shape)
+  c = keras.layers.Input(shape=(condition_size,))
+  h = keras.layers.Concatenate()([keras.layers.Flatten()(x), c])
+  h = keras.layers.Dense(7, activation='tanh')(h)
+  params = keras.layers.Dense(2 * latent_size)(h)
+  regularizer = None
+  if regularize:
+    regularizer = tfvae.KLDivergenceRegularizer(tfvae.prior.make_standard_normal(latent_size))
+  posterior = layers_lib.MultivariateNormalDiag(
+    latent_size, 'mean', activity_regularizer=regularizer
+  )(params)
+  encoder = keras.Model([x, c], posterior)
+  decoder = tfvae.make_decoder(latent_size, shape, (7,), condition_size=condition_size)
+  return encoder, decoder
+
+
+def _trained_conditional_prior(latent_size=2, condition_size=3):
+  prior = tfvae.prior.ConditionalGaussian(latent_size, condition_size)
+  rng = np.random.default_rng(5)
+  kernel, bias = prior.params_layer.weights
+  kernel.assign(rng.normal(size=kernel.shape).astype(np.float32))
+  bias.assign(rng.normal(size=bias.shape).astype(np.float32) * 0.3)
+  return prior
+
+
+class ConditionalVAETest(test_util.TestCase):
+  """A conditional VAE: q(z|x, c), p(x|z, c), and p(z) or p(z|c)."""
+
+  def _data(self, n=6, shape=(2, 3), condition_size=3):
+    rng = np.random.default_rng(2)
+    x = np.round(rng.uniform(size=(n, *shape))).astype(np.float32)
+    return x, rng.integers(0, condition_size, n)
+
+  @test_util.parameterized.named_parameters(('standard_normal', False), ('conditional', True))
+  def test_loss_is_negative_elbo_by_hand(self, conditional_prior):
+    encoder, decoder = _conditional_networks(regularize=not conditional_prior)
+    prior = _trained_conditional_prior() if conditional_prior else None
+    vae = tfvae.VAE(encoder, decoder, prior=prior)
+    vae.compile()
+    x, labels = self._data()
+    c = np.eye(3, dtype=np.float32)[labels]
+    posterior = encoder([x, c]).tensor_distribution
+    p_z = prior.distribution(condition=c) if prior else tfvae.prior.make_standard_normal(2)
+    kl = tfd.kl_divergence(posterior, p_z).numpy()
+    reconstruction = -decoder([posterior.mean(), c]).log_prob(x).numpy()
+    parts = vae((x, labels))
+    self.assertAllClose(parts['kl'], kl, rtol=1e-5, atol=1e-6)
+    self.assertAllClose(parts['reconstruction'], reconstruction, rtol=1e-5)
+    metrics = vae.evaluate(x, labels, batch_size=6, verbose=0, return_dict=True)
+    self.assertAllClose(metrics['kl'], kl.mean(), rtol=1e-5)
+    self.assertAllClose(metrics['loss'], reconstruction.mean() + kl.mean(), rtol=1e-5)
+    # Labels and one-hot vectors are the same condition.
+    self.assertAllClose(vae.evaluate(x, c, verbose=0), vae.evaluate(x, labels, verbose=0))
+    if conditional_prior:  # The prior depends on c: other labels, another KL.
+      other = vae((x, (labels + 1) % 3))['kl']
+      self.assertNotAllClose(other, parts['kl'])
+
+  @test_util.parameterized.named_parameters(('standard_normal', False), ('conditional', True))
+  def test_log_likelihood_equals_quadrature(self, conditional_prior):
+    tfvae.keras.utils.set_random_seed(4)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 96)
+    patterns = np.array([[1, 1, 0, 0], [0, 0, 1, 1]], np.float32)
+    x = np.abs(patterns[labels] - (rng.uniform(size=(96, 4)) < 0.15)).astype(np.float32)
+    prior = tfvae.prior.ConditionalGaussian(1, 2) if conditional_prior else None
+    encoder = tfvae.make_encoder((4,), 1, (16,), condition_size=2, kl_regularizer=prior is None)
+    decoder = tfvae.make_decoder(1, (4,), (16,), condition_size=2)
+    vae = tfvae.VAE(encoder, decoder, prior=prior)
+    vae.compile(keras.optimizers.Adam(1e-2))
+    vae.fit(x, labels, batch_size=32, epochs=30, verbose=0)
+    x_eval, c_eval = x[:6], labels[:6]
+    estimate = vae.log_likelihood(x_eval, c_eval, num_samples=10_000, seed=0).numpy()
+    # log p(x|c) = log integral p(x|z, c) p(z|c) dz on a fine grid of z.
+    grid = np.linspace(-10, 10, 4001, dtype=np.float32)[:, None]
+    exact = []
+    for image, label in zip(x_eval, c_eval):
+      c = np.tile(np.eye(2, dtype=np.float32)[[label]], [len(grid), 1])
+      log_joint = decoder([grid, c]).log_prob(np.tile(image, [len(grid), 1])).numpy()
+      log_joint = log_joint + vae.prior_distribution(tf.constant(c)).log_prob(grid).numpy()
+      exact.append(
+        np.logaddexp.reduce(log_joint.astype(np.float64)) + np.log(grid[1, 0] - grid[0, 0])
+      )
+    self.assertAllClose(estimate, exact, atol=0.02)
+    # The condition matters: the other class explains these images worse.
+    other = vae.log_likelihood(x_eval, 1 - c_eval, num_samples=1000, seed=0).numpy()
+    self.assertLess(other.mean(), estimate.mean() - 1.0)
+
+  def test_reconstruct_predict_and_sample_follow_the_condition(self):
+    encoder, decoder = _conditional_networks(regularize=False)
+    vae = tfvae.VAE(encoder, decoder, prior=_trained_conditional_prior())
+    x, labels = self._data()
+    c = np.eye(3, dtype=np.float32)[labels]
+    expected = decoder([encoder([x, c]).tensor_distribution.mean(), c]).mean()
+    self.assertAllClose(vae.reconstruct(x, labels), expected, rtol=1e-6)
+    vae.compile()
+    self.assertAllClose(vae.predict(x, condition=labels, verbose=0), expected, rtol=1e-6)
+    dataset = tf.data.Dataset.from_tensor_slices((x, labels)).batch(4)
+    self.assertAllClose(vae.predict(dataset, verbose=0), expected, rtol=1e-6)
+    # One draw per condition row: z ~ p(z|c), then the likelihood's mean.
+    samples = vae.sample(labels, seed=7)
+    prior_seed, _ = tfp.random.split_seed(tf.constant([7, 0], tf.int32))
+    z = vae.prior_distribution(tf.constant(c)).sample(seed=prior_seed)
+    self.assertAllClose(samples, decoder([z, c]).mean(), rtol=1e-6)
+    self.assertAllClose(vae.sample(condition=c, seed=7), samples)
+    self.assertEqual(vae.sample(c, seed=7, mean=False).shape, (6, 2, 3))
+
+  @test_util.parameterized.named_parameters(
+    ('elbo_3_samples', dict(num_samples=3), {}),
+    ('iwae', dict(objective='iwae', num_samples=3), dict(kl_regularizer=False)),
+    (
+      'dreg',
+      dict(objective='iwae', num_samples=3, gradient_estimator='dreg'),
+      dict(kl_regularizer=False),
+    ),
+    ('free_bits', {}, dict(free_bits=0.2)),
+    ('free_bits_conditional_prior', dict(free_bits=0.2), dict(kl_regularizer=False)),
+  )
+  def test_objectives_and_kl_controls_compose(self, vae_kwargs, encoder_kwargs):
+    x, labels = self._data(n=16, shape=(3, 4, 1))
+    encoder = tfvae.make_encoder((3, 4, 1), 2, (8,), condition_size=3, **encoder_kwargs)
+    decoder = tfvae.make_decoder(2, (3, 4, 1), (8,), condition_size=3)
+    if not encoder_kwargs.get('kl_regularizer', True) and 'objective' not in vae_kwargs:
+      vae_kwargs = dict(vae_kwargs, prior=tfvae.prior.ConditionalGaussian(2, 3))
+    vae = tfvae.VAE(encoder, decoder, **vae_kwargs)
+    vae.compile(keras.optimizers.Adam(1e-2))
+    history = vae.fit(x, labels, batch_size=8, epochs=8, verbose=0).history
+    self.assertLess(history['loss'][-1], history['loss'][0])
+    self.assertTrue(np.all(np.isfinite(history['loss'])))
+
+  def test_clear_errors(self):
+    encoder, decoder = _conditional_networks()
+    vae = tfvae.VAE(encoder, decoder)
+    vae.compile()
+    x, labels = self._data()
+    with self.assertRaisesRegex(ValueError, 'conditional; give the conditions'):
+      vae.fit(x, verbose=0)
+    with self.assertRaisesRegex(ValueError, r'labels must lie in \[0, 3\)'):
+      vae.fit(x, labels + 1, verbose=0)
+    with self.assertRaisesRegex(ValueError, r'shape \[n, 3\]'):
+      vae.evaluate(x, np.zeros([6, 2], np.float32), verbose=0)
+    with self.assertRaisesRegex(ValueError, '`condition` is required'):
+      vae.reconstruct(x)
+    with self.assertRaisesRegex(TypeError, 'keyword'):
+      vae.log_likelihood(x, 100)
+    with self.assertRaisesRegex(ValueError, 'give batches of \\(x, c\\)|conditional'):
+      vae.fit(tf.data.Dataset.from_tensor_slices(x).batch(2), verbose=0)
+    unconditional = self.make_vae(shape=(2, 3))
+    with self.assertRaisesRegex(ValueError, 'unconditional'):
+      unconditional.reconstruct(x, labels)
+    with self.assertRaisesRegex(ValueError, 'p\\(z\\|c\\).*take no condition'):
+      tfvae.VAE(
+        tfvae.make_encoder((2, 3), 2, kl_regularizer=False),
+        tfvae.make_decoder(2, (2, 3)),
+        prior=tfvae.prior.ConditionalGaussian(2, 3),
+      )
+    with self.assertRaisesRegex(ValueError, 'VampPrior.*pseudo-conditions'):
+      tfvae.VAE(
+        tfvae.make_encoder((2, 3), 2, condition_size=3, kl_regularizer=False),
+        decoder,
+        prior=tfvae.prior.VampPrior(4, (2, 3)),
+      )
+    with self.assertRaisesRegex(ValueError, 'conditions of size 3 but `decoder` of size 4'):
+      tfvae.VAE(encoder, tfvae.make_decoder(2, (2, 3), condition_size=4))
+    with self.assertRaisesRegex(ValueError, 'takes 2 input.*`decoder` 1'):
+      tfvae.VAE(encoder, tfvae.make_decoder(2, (2, 3)))
 
 
 class MixedPrecisionTest(test_util.TestCase):

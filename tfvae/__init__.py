@@ -2,6 +2,8 @@
 """tfvae: variational autoencoders whose networks are distributions."""
 
 from tfvae import callbacks
+from tfvae import conditioning
+from tfvae import config
 from tfvae import datasets
 from tfvae import diagnostics
 from tfvae import divergence
@@ -11,6 +13,7 @@ from tfvae import grid
 from tfvae import objective
 from tfvae import plot
 from tfvae import prior
+from tfvae import sources
 from tfvae.decoder import make_decoder
 from tfvae.encoder import make_encoder
 from tfvae.internal import keras
@@ -36,6 +39,8 @@ __all__ = [
   'MultivariateNormalTriL',
   'VAE',
   'callbacks',
+  'conditioning',
+  'config',
   'datasets',
   'diagnostics',
   'divergence',
@@ -49,4 +54,5 @@ __all__ = [
   'objective',
   'plot',
   'prior',
+  'sources',
 ]

@@ -6,6 +6,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from tfvae import conditioning as conditioning_lib
 from tfvae import grid as grid_lib
 from tfvae import layers as layers_lib
 from tfvae.internal import checks
@@ -72,6 +73,7 @@ class VAETensorBoard(keras.callbacks.Callback):
     seed: int = 0,
     image_scale: int = 1,
     image_freq: int = 1,
+    conditions=None,
   ):
     """Creates the callback.
 
@@ -94,13 +96,19 @@ class VAETensorBoard(keras.callbacks.Callback):
       image_freq: write images and the histogram every `image_freq` epochs
         (and always after the last one).
         Default value: `1`.
+      conditions: for a conditional VAE, the conditions of `images` (float
+        `[n, K]` or integer labels `[n]`). Its `samples` grid then has one
+        row per class (the unit vectors of the condition), `num_columns`
+        images each, and `num_samples` is not used.
+        Default value: `None`.
 
     Raises:
       ValueError: bad `images`, or a count that is not a positive integer.
     """
     super().__init__()
     self.log_dir = os.fspath(log_dir)
-    self.images = None if images is None else checks.check_images(images, 'images')
+    self.images = None if images is None else checks.check_real_array(images, 'images')
+    self.conditions = None if conditions is None else np.asarray(conditions)
     self.num_samples = checks.check_non_negative_int(num_samples, 'num_samples')
     self.num_columns = checks.check_positive_int(num_columns, 'num_columns')
     self.seed = int(seed)
@@ -146,9 +154,20 @@ class VAETensorBoard(keras.callbacks.Callback):
       self._writers[name] = tf.summary.create_file_writer(os.path.join(self.log_dir, name))
     return self._writers[name]
 
+  def set_model(self, model):
+    super().set_model(model)
+    if self.images is not None:  # Checked against the model it logs.
+      self.images = model.check_inputs(self.images, 'images')
+    if model.condition_size and self.images is not None:
+      self.conditions = conditioning_lib.check_condition(
+        self.conditions, model.condition_size, len(self.images), 'conditions'
+      )
+
   def _write_images(self):
+    condition_size = self.model.condition_size
     if self.images is not None:
-      reconstructions = np.nan_to_num(np.asarray(self.model.reconstruct(self.images)))
+      reconstructions = self.model.reconstruct(self.images, self.conditions)
+      reconstructions = np.nan_to_num(np.asarray(reconstructions))
       grid = grid_lib.make_pairs_grid(self.images, reconstructions, self.num_columns)
       tf.summary.image(
         'reconstructions',
@@ -156,21 +175,31 @@ class VAETensorBoard(keras.callbacks.Callback):
         description='Rows of inputs above rows of their reconstructions (likelihood mean at '
         'the posterior mean).',
       )
-      posterior = self.model.encoder(tf.convert_to_tensor(self.images), training=False)
+      inputs = tf.convert_to_tensor(self.images)
+      if condition_size:
+        inputs = [inputs, tf.convert_to_tensor(self.conditions)]
+      posterior = self.model.encoder(inputs, training=False)
       tf.summary.histogram(
         'posterior_scale',
         tf.reshape(_posterior_scale(posterior), [-1]),
         description='Standard deviations of q(z|x) (of its Gaussian base for a flow) over the '
         'logged inputs and latent dimensions.',
       )
-    if self.num_samples:
-      samples = np.nan_to_num(np.asarray(self.model.sample(self.num_samples, seed=self.seed)))
-      grid = grid_lib.make_grid(samples, num_columns=min(self.num_columns, self.num_samples))
-      tf.summary.image(
-        'samples',
-        _upscale(grid, self.image_scale)[np.newaxis],
-        description='Likelihood means at draws from the prior (the same draws every epoch).',
-      )
+    if condition_size:
+      classes = np.repeat(np.eye(condition_size, dtype=np.float32), self.num_columns, axis=0)
+      samples = self.model.sample(condition=classes, seed=self.seed)
+      num_columns = self.num_columns
+      description = 'Likelihood means at draws from the prior, one row per class.'
+    elif self.num_samples:
+      samples = self.model.sample(self.num_samples, seed=self.seed)
+      num_columns = min(self.num_columns, self.num_samples)
+      description = 'Likelihood means at draws from the prior (the same draws every epoch).'
+    else:
+      return
+    grid = grid_lib.make_grid(np.nan_to_num(np.asarray(samples)), num_columns=num_columns)
+    tf.summary.image(
+      'samples', _upscale(grid, self.image_scale)[np.newaxis], description=description
+    )
 
 
 class KLWarmup(keras.callbacks.Callback):

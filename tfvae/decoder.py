@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tfvae import conditioning as conditioning_lib
 from tfvae import encoder as encoder_lib
 from tfvae import layers as layers_lib
 from tfvae.internal import checks
@@ -27,6 +28,8 @@ def make_decoder(
   activation: str = 'relu',
   name: str = 'decoder',
   likelihood: str = 'bernoulli',
+  condition_size: int = 0,
+  standardization=None,
 ) -> keras.Model:
   """Builds p(x|z): a network ending in a distribution layer over pixels.
 
@@ -62,13 +65,26 @@ def make_decoder(
       Default value: `'decoder'`.
     likelihood: `'bernoulli'`, `'continuous_bernoulli'` or `'gaussian'`.
       Default value: `'bernoulli'`.
+    condition_size: size `K` of the condition `c` of a conditional VAE: the
+      network is p(x|z, c) and takes `[z, c]` (`c` float `[batch_size, K]`,
+      concatenated with z); `0` for an unconditional decoder.
+      Default value: `0`.
+    standardization: `(loc, scale)` arrays of shape `output_shape` (or
+      scalars), for the `'gaussian'` likelihood of data in raw units: the
+      network models `(x - loc) / scale` and the likelihood is over `x`
+      itself, `Normal(loc + scale * mean, scale * stddev)`, so `log_prob`
+      includes the log-Jacobian `-sum(log scale)`. Give the encoder the same
+      pair.
+      Default value: `None`: data as they are.
 
   Returns:
-    decoder: a `tf_keras.Model` from `[batch_size, latent_size]` to p(x|z).
+    decoder: a `tf_keras.Model` from `[batch_size, latent_size]` latents (and
+      `[batch_size, condition_size]` conditions) to p(x|z) (p(x|z, c)).
 
   Raises:
     ValueError: on bad `latent_size`, `output_shape`, `hidden_units`,
-      `architecture` or `likelihood`.
+      `architecture`, `likelihood`, `condition_size` or `standardization`
+      (which needs the `'gaussian'` likelihood).
 
   #### Examples
 
@@ -90,6 +106,16 @@ def make_decoder(
   output_shape = checks.check_shape(output_shape, 'output_shape')
   architecture = checks.check_choice(architecture, encoder_lib.ARCHITECTURES, 'architecture')
   likelihood = checks.check_choice(likelihood, LIKELIHOODS, 'likelihood')
+  condition_size = checks.check_non_negative_int(condition_size, 'condition_size')
+  standardization = checks.check_standardization(standardization, output_shape)
+  likelihood_kwargs = {}
+  if standardization is not None:
+    if likelihood != 'gaussian':
+      raise ValueError(
+        f"`standardization` needs `likelihood='gaussian'` (real-valued data); got {likelihood!r}."
+      )
+    loc, scale = standardization
+    likelihood_kwargs['standardization'] = {'loc': loc.tolist(), 'scale': scale.tolist()}
   if hidden_units is None:
     hidden_units = encoder_lib.default_hidden_units(architecture)
     if architecture == 'dense':
@@ -103,6 +129,9 @@ def make_decoder(
 
   inputs = keras.layers.Input(shape=(latent_size,), name='z')
   h = inputs
+  if condition_size:
+    inputs = [inputs, keras.layers.Input(shape=(condition_size,), name='condition')]
+    h = conditioning_lib.ConcatenateCondition(name='with_condition')(inputs)
   if architecture == 'dense':
     for i, units in enumerate(hidden_units):
       h = keras.layers.Dense(units, activation=activation, name=f'dense_{i}')(h)
@@ -126,7 +155,11 @@ def make_decoder(
   # The tensor twin is the mean: deterministic, so a training step that only
   # needs the distribution draws nothing for it (and XLA prunes it).
   layer = _LIKELIHOOD_LAYERS[likelihood](
-    output_shape, convert_to_tensor_fn='mean', dtype='float32', name='likelihood'
+    output_shape,
+    convert_to_tensor_fn='mean',
+    dtype='float32',
+    name='likelihood',
+    **likelihood_kwargs,
   )
   return keras.Model(inputs=inputs, outputs=layer(logits), name=name)
 

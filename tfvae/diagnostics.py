@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfvae import conditioning as conditioning_lib
 from tfvae import divergence as divergence_lib
 from tfvae import layers as layers_lib
 from tfvae import prior as prior_lib
@@ -23,9 +24,11 @@ __all__ = [
   'NormalizationResult',
   'SupportResult',
   'active_units',
+  'active_units_of_means',
   'check_distribution',
   'check_normalization',
   'kl_per_dimension',
+  'posterior_means',
 ]
 
 METHODS = (
@@ -248,6 +251,7 @@ def check_distribution(
 def check_normalization(
   model,
   x,
+  condition=None,
   tolerance: float | None = None,
   num_samples: int = 10_000,
   max_enumeration_size: int = 16,
@@ -268,6 +272,10 @@ def check_normalization(
       regularizer's, or N(0, I)), or a triple `(encoder, decoder, prior)`.
     x: `[batch_size, *event_shape]` data; keep the batch small (a few
       examples): each distribution is checked separately.
+    condition: for a conditional VAE, the conditions `c` (float
+      `[batch_size, K]` or integer labels `[batch_size]`): it checks
+      q(z|x, c), p(x|z, c) and the prior p(z|c) (or p(z)).
+      Default value: `None`.
     tolerance: as in `check_distribution`.
       Default value: `None` (by method).
     num_samples: as in `check_distribution`.
@@ -295,12 +303,11 @@ def check_normalization(
   >>> check_normalization((encoder, decoder), np.full([3, 2, 2, 1], 0.5, 'float32'))['data']
   SupportResult(support='binary', num_outside=12, fraction_outside=1.0, passed=False)
   """
-  encoder, decoder, prior = _networks(model)
-  seeds = tfp.random.split_seed(checks.stateless_seed(seed), 4)
   x = np.asarray(x, np.float32)
-  posterior = distributions.unwrap(encoder(tf.convert_to_tensor(x), training=False))
-  z = posterior.sample(seed=seeds[0])
-  likelihood = distributions.unwrap(decoder(z, training=False))
+  encode, decode, prior = _networks(model, len(x), condition)
+  seeds = tfp.random.split_seed(checks.stateless_seed(seed), 4)
+  posterior = encode(x)
+  likelihood = decode(posterior.sample(seed=seeds[0]))
   kwargs = dict(
     tolerance=tolerance, num_samples=num_samples, max_enumeration_size=max_enumeration_size
   )
@@ -312,7 +319,9 @@ def check_normalization(
   }
 
 
-def kl_per_dimension(model, x, num_samples: int = 1000, seed: int = 0) -> np.ndarray:
+def kl_per_dimension(
+  model, x, num_samples: int = 1000, seed: int = 0, condition=None
+) -> np.ndarray:
   """KL(q(z_i|x) || p(z_i)) for each latent dimension i, per example.
 
   For diagonal Gaussian posteriors and priors this is the closed form, and
@@ -333,6 +342,9 @@ def kl_per_dimension(model, x, num_samples: int = 1000, seed: int = 0) -> np.nda
       Default value: `1000`.
     seed: Python `int`.
       Default value: `0`.
+    condition: the conditions of a conditional VAE (see
+      `check_normalization`).
+      Default value: `None`.
 
   Returns:
     `[batch_size, latent_size]` float64 array, nats.
@@ -348,10 +360,11 @@ def kl_per_dimension(model, x, num_samples: int = 1000, seed: int = 0) -> np.nda
   >>> kl_per_dimension((encoder, decoder), np.zeros([2, 4], 'float32')).shape
   (2, 3)
   """
-  encoder, _, prior = _networks(model)
+  x = np.asarray(x, np.float32)
+  encode, _, prior = _networks(model, len(x), condition)
   num_samples = checks.check_positive_int(num_samples, 'num_samples')
   seeds = tfp.random.split_seed(checks.stateless_seed(seed), 3)
-  posterior = distributions.unwrap(encoder(tf.convert_to_tensor(x, tf.float32), training=False))
+  posterior = encode(x)
   try:
     return divergence_lib.kl_divergence_per_dimension(posterior, prior).numpy().astype(np.float64)
   except TypeError:
@@ -373,6 +386,7 @@ def active_units(
   num_samples: int = 100,
   batch_size: int = 500,
   seed: int = 0,
+  condition=None,
 ) -> ActiveUnits:
   """Counts the active latent units: `Var_x(E_q[z_i | x]) > threshold`.
 
@@ -393,6 +407,9 @@ def active_units(
       Default value: `500`.
     seed: Python `int`.
       Default value: `0`.
+    condition: the conditions of a conditional VAE, one per example (see
+      `check_normalization`).
+      Default value: `None`.
 
   Returns:
     An `ActiveUnits`.
@@ -416,26 +433,84 @@ def active_units(
   [1] Yuri Burda, Roger Grosse and Ruslan Salakhutdinov. Importance Weighted
       Autoencoders. In ICLR, 2016. https://arxiv.org/abs/1509.00519
   """
-  encoder, _, _ = _networks(model, need_prior=False)
   x = np.asarray(x, np.float32)
   if x.ndim < 2 or x.shape[0] < 2:
     raise ValueError(f'`x` must hold at least two examples; got shape {x.shape}.')
-  threshold = float(threshold)
-  if not threshold >= 0:
-    raise ValueError(f'`threshold` must be >= 0; got {threshold!r}.')
-  num_samples = checks.check_positive_int(num_samples, 'num_samples')
+  _networks(model, len(x), condition, need_prior=False)  # Checks the model and conditions.
   batch_size = checks.check_positive_int(batch_size, 'batch_size')
   seed = checks.stateless_seed(seed)
   means = []
   for i, start in enumerate(range(0, x.shape[0], batch_size)):
-    posterior = distributions.unwrap(encoder(x[start : start + batch_size], training=False))
-    try:
-      mean = posterior.mean()
-    except NotImplementedError:
-      chunk_seed = tf.random.experimental.stateless_fold_in(seed, i)
-      mean = tf.reduce_mean(posterior.sample(num_samples, seed=chunk_seed), axis=0)
-    means.append(mean.numpy().astype(np.float64))
-  variances = np.var(np.concatenate(means), axis=0)
+    batch = slice(start, start + batch_size)
+    means.append(
+      posterior_means(
+        model,
+        x[batch],
+        None if condition is None else np.asarray(condition)[batch],
+        num_samples,
+        tf.random.experimental.stateless_fold_in(seed, i),
+      )
+    )
+  return active_units_of_means(np.concatenate(means), threshold)
+
+
+def posterior_means(model, x, condition=None, num_samples: int = 100, seed=0) -> np.ndarray:
+  """E_q[z|x] of each example: the posterior's mean, or an average of draws (flows).
+
+  Args:
+    model: a `tfvae.VAE`, or `(encoder, decoder)`, or `(encoder, decoder,
+      prior)`.
+    x: `[n, *event_shape]` data (a batch: it is encoded at once).
+    condition: the conditions of a conditional VAE (see
+      `check_normalization`).
+      Default value: `None`.
+    num_samples: draws per example for posteriors without an analytic mean.
+      Default value: `100`.
+    seed: Python `int` or int32 `[2]` seed, for those draws.
+      Default value: `0`.
+
+  Returns:
+    `[n, latent_size]` float64 array.
+  """
+  x = np.asarray(x, np.float32)
+  encode, _, _ = _networks(model, len(x), condition, need_prior=False)
+  posterior = encode(x)
+  try:
+    mean = posterior.mean()
+  except NotImplementedError:
+    num_samples = checks.check_positive_int(num_samples, 'num_samples')
+    draws = posterior.sample(num_samples, seed=checks.stateless_seed(seed))
+    mean = tf.reduce_mean(draws, axis=0)
+  return mean.numpy().astype(np.float64)
+
+
+def active_units_of_means(means, threshold: float = 0.01) -> ActiveUnits:
+  """Active units from posterior means: `Var_x(E_q[z_i | x]) > threshold`.
+
+  Args:
+    means: `[n, latent_size]` posterior means of `n >= 2` examples
+      (`posterior_means`).
+    threshold: the variance above which a unit counts as active.
+      Default value: `0.01`.
+
+  Returns:
+    An `ActiveUnits`.
+
+  Raises:
+    ValueError: on fewer than two examples or a negative `threshold`.
+
+  #### Examples
+
+  >>> active_units_of_means(np.array([[0.0, 1.0], [0.5, 1.0]]))
+  ActiveUnits(count=1, variances=array([0.0625, 0.    ]))
+  """
+  means = np.asarray(means, np.float64)
+  if means.ndim != 2 or len(means) < 2:
+    raise ValueError(f'`x` must hold at least two examples; got means of shape {means.shape}.')
+  threshold = float(threshold)
+  if not threshold >= 0:
+    raise ValueError(f'`threshold` must be >= 0; got {threshold!r}.')
+  variances = np.var(means, axis=0)
   return ActiveUnits(int(np.sum(variances > threshold)), variances)
 
 
@@ -673,11 +748,16 @@ def _marginals(distribution, num_samples, seed):
   return tfd.Normal(mean, tf.math.reduce_std(samples, axis=0))
 
 
-def _networks(model, need_prior=True):
-  """`(encoder, decoder, prior distribution)` of a VAE or a tuple of networks."""
+def _networks(model, num_examples, condition=None, need_prior=True):
+  """`(encode, decode, prior)` of a VAE or a tuple of networks, at conditions `condition`.
+
+  `encode(x, start=0)` gives q(z|x) (q(z|x, c) with the conditions of examples
+  `start:` on), `decode(z)` p(x|z) (p(x|z, c)), both unwrapped distributions;
+  `prior` is p(z) (p(z|c)), or `None` when not `need_prior`.
+  """
   if hasattr(model, 'encoder') and hasattr(model, 'decoder'):
     encoder, decoder = model.encoder, model.decoder
-    prior = getattr(model, 'prior', None)
+    prior = model.prior_layer or model.prior_distribution()
   elif isinstance(model, (tuple, list)) and len(model) in (2, 3):
     encoder, decoder = model[0], model[1]
     prior = model[2] if len(model) == 3 else None
@@ -686,15 +766,35 @@ def _networks(model, need_prior=True):
       '`model` must be a tfvae.VAE or a pair (encoder, decoder) or triple '
       f'(encoder, decoder, prior); got {type(model).__name__}.'
     )
+  inputs = getattr(encoder, 'inputs', None) or []
+  condition_size = int(inputs[1].shape[-1]) if len(inputs) == 2 else 0
+  if condition_size:
+    if condition is None:
+      raise ValueError('`condition` is required: the model is conditional (q(z|x, c)).')
+    condition = tf.constant(
+      conditioning_lib.check_condition(condition, condition_size, num_examples)
+    )
+  elif condition is not None:
+    raise ValueError('`condition` must be None: the model is unconditional.')
+
+  def encode(x, start=0):
+    x = tf.convert_to_tensor(x, tf.float32)
+    if condition is not None:
+      x = [x, condition[start : start + int(x.shape[0])]]
+    return distributions.unwrap(encoder(x, training=False))
+
+  def decode(z):
+    return distributions.unwrap(decoder(z if condition is None else [z, condition], training=False))
+
   if isinstance(prior, prior_lib.LearnablePrior):
-    prior = prior.distribution(encoder)
+    prior = prior.distribution(encoder, condition)
   if prior is None and need_prior:
     regularizer = layers_lib.find_kl_regularizer(encoder)
     if regularizer is not None:
       prior = regularizer.prior
     else:
       prior = prior_lib.make_standard_normal(encoder.outputs[0].shape[-1])
-  return encoder, decoder, prior
+  return encode, decode, prior
 
 
 def _sum_exp(log_values, axis):

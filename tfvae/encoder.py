@@ -3,8 +3,10 @@
 
 from collections.abc import Sequence
 
+import numpy as np
 import tensorflow_probability as tfp
 
+from tfvae import conditioning as conditioning_lib
 from tfvae import layers as layers_lib
 from tfvae import prior as prior_lib
 from tfvae.internal import checks
@@ -45,6 +47,8 @@ def make_encoder(
   num_flows: int = 2,
   flow_hidden_units: Sequence[int] = (64, 64),
   flow_context_size: int = 0,
+  condition_size: int = 0,
+  standardization=None,
 ) -> keras.Model:
   """Builds q(z|x): a network ending in a distribution layer.
 
@@ -67,6 +71,12 @@ def make_encoder(
 
   By default the distribution layer carries a `KLDivergenceRegularizer`, so
   `encoder.losses` holds `kl_weight * mean KL(q(z|x) || prior)`, once.
+
+  With `condition_size=K > 0` the network is q(z|x, c) (a conditional VAE,
+  Sohn et al., 2015): it takes `[x, c]`, `c` a float `[batch_size, K]`
+  condition (a one-hot class, or any side information), concatenated with
+  the flattened input (`'dense'`) or tiled over the image as `K` extra
+  channels (`'conv'`).
 
   Args:
     input_shape: shape of one example: `(height, width, channels)` for images,
@@ -100,10 +110,18 @@ def make_encoder(
     flow_context_size: size of the context `h` the encoder computes for the
       IAF steps; `0` makes the flow the same for every input (`'iaf'` only).
       Default value: `0`.
+    condition_size: size `K` of the condition `c`; `0` for an unconditional
+      encoder.
+      Default value: `0`.
+    standardization: `(loc, scale)`, arrays of shape `input_shape` (or
+      scalars): the network sees `(x - loc) / scale`, so it takes data in
+      their raw units (tables of features with the statistics of the training
+      data; `make_decoder` takes the same pair).
+      Default value: `None`: data as they are.
 
   Returns:
-    encoder: a `tf_keras.Model` from `[batch_size, *input_shape]` images to
-      q(z|x).
+    encoder: a `tf_keras.Model` from `[batch_size, *input_shape]` examples
+      (and `[batch_size, condition_size]` conditions) to q(z|x) (q(z|x, c)).
 
   Raises:
     ValueError: on a non-positive `latent_size`, a bad `input_shape` or
@@ -126,6 +144,9 @@ def make_encoder(
   [1] Diederik P. Kingma, Tim Salimans, Rafal Jozefowicz, Xi Chen, Ilya
       Sutskever and Max Welling. Improved Variational Inference with Inverse
       Autoregressive Flow. In NeurIPS, 2016. https://arxiv.org/abs/1606.04934
+  [2] Kihyuk Sohn, Honglak Lee and Xinchen Yan. Learning Structured Output
+      Representation using Deep Conditional Generative Models. In NeurIPS,
+      2015.
   """
   input_shape = checks.check_shape(input_shape, 'input_shape')
   latent_size = checks.check_positive_int(latent_size, 'latent_size')
@@ -138,6 +159,8 @@ def make_encoder(
       f"`architecture='conv'` needs `input_shape` (height, width, channels); got {input_shape}."
     )
   posterior = checks.check_choice(posterior, POSTERIORS, 'posterior')
+  condition_size = checks.check_non_negative_int(condition_size, 'condition_size')
+  standardization = checks.check_standardization(standardization, input_shape)
   if free_bits and posterior != 'diagonal':
     raise ValueError(
       f"`free_bits` needs `posterior`='diagonal' (a per-dimension KL); got {posterior!r}."
@@ -171,9 +194,22 @@ def make_encoder(
     params_size = layers_lib.MultivariateNormalDiag.params_size(latent_size)
     distribution_layer = layers_lib.MultivariateNormalDiag(latent_size, **layer_kwargs)
 
-  inputs = keras.layers.Input(shape=input_shape, name='x')
-  h = inputs
+  inputs = [keras.layers.Input(shape=input_shape, name='x')]
+  h = inputs[0]
+  if standardization is not None:
+    loc, scale = standardization
+    h = keras.layers.Normalization(
+      axis=tuple(range(1, len(input_shape) + 1)),
+      mean=loc.tolist(),
+      variance=np.square(scale).tolist(),
+      dtype='float32',
+      name='standardize',
+    )(h)
+  if condition_size:
+    inputs.append(keras.layers.Input(shape=(condition_size,), name='condition'))
   if architecture == 'conv':
+    if condition_size:  # Tiled over the image: every convolution sees it.
+      h = conditioning_lib.ConcatenateCondition(name='with_condition')([h, inputs[1]])
     for i, filters in enumerate(hidden_units):
       h = keras.layers.Conv2D(
         filters, 3, strides=2, padding='same', activation=activation, name=f'conv_{i}'
@@ -181,7 +217,11 @@ def make_encoder(
   if len(input_shape) > 1:
     h = keras.layers.Flatten(name='flatten')(h)
   if architecture == 'dense':
+    if condition_size:
+      h = conditioning_lib.ConcatenateCondition(name='with_condition')([h, inputs[1]])
     for i, units in enumerate(hidden_units):
       h = keras.layers.Dense(units, activation=activation, name=f'dense_{i}')(h)
   params = keras.layers.Dense(params_size, dtype='float32', name='params')(h)
+  if not condition_size:
+    inputs = inputs[0]
   return keras.Model(inputs=inputs, outputs=distribution_layer(params), name=name)

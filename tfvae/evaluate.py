@@ -7,19 +7,34 @@ from absl import logging
 
 from tfvae import evaluation as evaluation_lib
 
-__all__ = ['main']
+__all__ = ['define_flags', 'main', 'run']
 
-_BATCH_SIZE = flags.DEFINE_integer('batch_size', default=100, help='Examples per batch.')
-_MODEL_DIR = flags.DEFINE_string(
-  'model_dir', default=None, required=True, help='Directory written by python -m tfvae.train.'
-)
-_NUM_SAMPLES = flags.DEFINE_integer(
-  'num_samples', default=1000, help='Importance samples per example (Burda et al. use 5000).'
-)
-_OUTPUT = flags.DEFINE_string(
-  'output', default=None, help='JSON output (default: <model_dir>/evaluation.json).'
-)
-_VERBOSE = flags.DEFINE_integer('verbose', default=1, help='Progress bar: 0 or 1.')
+
+def define_flags(flag_values=flags.FLAGS):
+  """Defines the flags of `python -m tfvae.evaluate`."""
+  flags.DEFINE_integer(
+    'batch_size', default=100, help='Examples per batch.', flag_values=flag_values
+  )
+  flags.DEFINE_string(
+    'model_dir',
+    default=None,
+    required=True,
+    help='Directory written by python -m tfvae.train.',
+    flag_values=flag_values,
+  )
+  flags.DEFINE_integer(
+    'num_samples',
+    default=1000,
+    help='Importance samples per example (Burda et al. use 5000).',
+    flag_values=flag_values,
+  )
+  flags.DEFINE_string(
+    'output',
+    default=None,
+    help='JSON output (default: <model_dir>/evaluation.json).',
+    flag_values=flag_values,
+  )
+  flags.DEFINE_integer('verbose', default=1, help='Progress bar: 0 or 1.', flag_values=flag_values)
 
 
 def main(argv):
@@ -28,19 +43,22 @@ def main(argv):
   if not flags.FLAGS['verbosity'].present:
     logging.set_verbosity(logging.WARNING)
   results = evaluation_lib.evaluate_run(
-    model_dir=_MODEL_DIR.value,
-    num_samples=_NUM_SAMPLES.value,
-    batch_size=_BATCH_SIZE.value,
-    output=_OUTPUT.value,
-    verbose=_VERBOSE.value,
+    model_dir=flags.FLAGS.model_dir,
+    num_samples=flags.FLAGS.num_samples,
+    batch_size=flags.FLAGS.batch_size,
+    output=flags.FLAGS.output,
+    verbose=flags.FLAGS.verbose,
   )
   for name in ('loss', 'reconstruction', 'kl', 'nll', 'bits_per_dim', 'active_units'):
-    print(
-      f'{name}: {results[name]:.4f}'
-      if isinstance(results[name], float)
-      else f'{name}: {results[name]}'
-    )
+    value = results[name]
+    print(f'{name}: {value:.4f}' if isinstance(value, float) else f'{name}: {value}')
+
+
+def run():
+  """Console-script entry point."""
+  define_flags()
+  app.run(main)
 
 
 if __name__ == '__main__':
-  app.run(main)
+  run()

@@ -7,8 +7,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tfvae import datasets as datasets_lib
+from tfvae import conditioning as conditioning_lib
 from tfvae import diagnostics as diagnostics_lib
+from tfvae import experiment as experiment_lib
 from tfvae import objective as objective_lib
 from tfvae import vae as vae_lib
 from tfvae.internal import checks
@@ -31,26 +32,33 @@ def evaluate(
   batch_size: int = 100,
   seed: int = 0,
   verbose: int = 1,
+  condition=None,
 ) -> dict:
   """Evaluates a trained VAE on data `x`.
 
   Args:
     vae: a `tfvae.VAE`.
-    x: `[n, *event_shape]` array in [0, 1] (binarize it first for a Bernoulli
-      likelihood, e.g. `tfvae.datasets.binarize(x_test, seed)`).
+    x: `[n, *event_shape]` array of data the model takes (binarize it first
+      for a Bernoulli likelihood, e.g. `tfvae.datasets.binarize(x_test,
+      seed)`), or a `tf.data.Dataset` of `x` batches (`(x, c)` batches for a
+      conditional VAE), which is read once, batch by batch: a test set of any
+      size.
     num_samples: K importance samples for the log-likelihood (Burda et al.
       use 5000).
       Default value: `1000`.
-    batch_size: examples per batch.
+    batch_size: examples per batch of an array `x`.
       Default value: `100`.
     seed: seed of the importance samples.
       Default value: `0`.
     verbose: show a progress bar (1) or not (0).
       Default value: `1`.
+    condition: for a conditional VAE and an array `x`, its conditions (float
+      `[n, K]` or integer labels `[n]`).
+      Default value: `None`.
 
   For continuous likelihoods (Gaussian, continuous Bernoulli) log p(x) is a
   density and the NLL can be negative; it is not comparable with the NLL of
-  binary data.
+  binary data. For a conditional VAE it is -log p(x|c).
 
   Returns:
     `dict` with `loss` (negative ELBO at the model's `kl_weight`),
@@ -73,23 +81,27 @@ def evaluate(
   """
   if not isinstance(vae, vae_lib.VAE):
     raise TypeError(f'`vae` must be a tfvae.VAE; got {type(vae).__name__}.')
-  x = vae.check_inputs(x, 'x')
   num_samples = checks.check_positive_int(num_samples, 'num_samples')
   batch_size = checks.check_positive_int(batch_size, 'batch_size')
   if not getattr(vae, '_is_compiled', False):
     vae.compile()
-  bound = vae.evaluate(x, batch_size=batch_size, verbose=0, return_dict=True)
-
-  num_batches = -(-len(x) // batch_size)
-  progress = keras.utils.Progbar(len(x), verbose=verbose, unit_name='example')
-  log_likelihood = []
-  for i in range(num_batches):
-    batch = x[i * batch_size : (i + 1) * batch_size]
+  batches = _batches(vae, x, batch_size, condition)
+  bound = vae.evaluate(
+    batches.map(lambda *batch: batch if len(batch) > 1 else batch[0]),
+    verbose=0,
+    return_dict=True,
+  )
+  progress = keras.utils.Progbar(None, verbose=verbose, unit_name='example')
+  log_likelihood, means = [], []
+  for i, batch in enumerate(batches):
     batch_seed = tf.random.experimental.stateless_fold_in(tf.constant([seed, 0], tf.int32), i)
-    log_likelihood.append(vae.log_likelihood(batch, num_samples, seed=batch_seed).numpy())
-    progress.add(len(batch), [('nll', -float(np.mean(log_likelihood[-1])))])
+    inputs, condition = batch[0], (batch[1] if len(batch) > 1 else None)
+    estimate = vae.log_likelihood(inputs, condition, num_samples=num_samples, seed=batch_seed)
+    log_likelihood.append(estimate.numpy())
+    means.append(diagnostics_lib.posterior_means(vae, inputs, condition, seed=batch_seed))
+    progress.add(len(log_likelihood[-1]), [('nll', -float(np.mean(log_likelihood[-1])))])
   log_likelihood = np.concatenate(log_likelihood)
-  active = diagnostics_lib.active_units(vae, x, threshold=ACTIVE_UNIT_THRESHOLD, seed=seed)
+  active = diagnostics_lib.active_units_of_means(np.concatenate(means), ACTIVE_UNIT_THRESHOLD)
   num_dims = int(np.prod(vae.event_shape))
   return {
     'loss': float(bound['loss']),
@@ -100,7 +112,7 @@ def evaluate(
     'active_units': int(active.count),
     'active_unit_variances': [float(v) for v in active.variances],
     'num_samples': num_samples,
-    'num_examples': len(x),
+    'num_examples': len(log_likelihood),
   }
 
 
@@ -113,9 +125,10 @@ def evaluate_run(
 ) -> dict:
   """Evaluates the run that `python -m tfvae.train` wrote to `model_dir`.
 
-  Loads `model_dir/model.keras` and the test split of the run's dataset
-  (`config.json`), binarized once with the run's seed, and writes the result
-  as JSON to `output`.
+  Loads the run (`tfvae.experiment.load_run`) and scores its test split as
+  the job made it (`tfvae.experiment.make_dataset`: binarized once with the
+  run's seed for a Bernoulli likelihood, with labels for a conditional run),
+  streamed batch by batch, and writes the result as JSON to `output`.
 
   Args:
     model_dir: the main job's output directory.
@@ -134,27 +147,27 @@ def evaluate_run(
   Raises:
     ValueError: if `model_dir` holds no finished run.
   """
-  model_dir = os.fspath(model_dir)
-  config_path = os.path.join(model_dir, 'config.json')
-  model_path = os.path.join(model_dir, 'model.keras')
-  for path in (config_path, model_path):
-    if not os.path.isfile(path):
-      raise ValueError(f'`model_dir`: {model_dir} holds no finished tfvae run ({path} is missing).')
-  with open(config_path) as f:
-    config = json.load(f)
-  _, (x_test, _) = datasets_lib.load(
-    config['dataset'], data_dir=config.get('data_dir'), seed=config['seed']
-  )
-  if config.get('likelihood', 'bernoulli') == 'bernoulli':
-    x_eval = datasets_lib.binarize(x_test, config['seed'])
-  else:
-    x_eval = x_test  # Continuous likelihoods score the grey levels.
-  vae = keras.saving.load_model(model_path)
-  results = evaluate(vae, x_eval, num_samples, batch_size, seed=config['seed'], verbose=verbose)
-  output = output or os.path.join(model_dir, 'evaluation.json')
+  run = experiment_lib.load_run(model_dir)
+  source = experiment_lib.make_source(run.config)
+  test = experiment_lib.make_dataset(run.config, source, 'test', batch_size=batch_size)
+  results = evaluate(run.model, test, num_samples, seed=run.config.seed, verbose=verbose)
+  output = output or os.path.join(run.model_dir, 'evaluation.json')
   tmp = f'{output}.tmp'
   with open(tmp, 'w') as f:
     json.dump(results, f, indent=2, sort_keys=True)
     f.write('\n')
   os.replace(tmp, output)
   return results
+
+
+def _batches(vae, x, batch_size, condition):
+  """A dataset of `(x,)` or `(x, c)` batches from an array (checked) or a dataset."""
+  if isinstance(x, tf.data.Dataset):
+    return x.map(lambda *batch: batch if len(batch) > 1 else (batch[0],))
+  x = vae.check_inputs(x, 'x')
+  if not vae.condition_size:
+    if condition is not None:
+      raise ValueError('`condition` must be None: the VAE is unconditional.')
+    return tf.data.Dataset.from_tensor_slices((x,)).batch(batch_size)
+  condition = conditioning_lib.check_condition(condition, vae.condition_size, len(x))
+  return tf.data.Dataset.from_tensor_slices((x, condition)).batch(batch_size)

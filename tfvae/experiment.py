@@ -1,5 +1,12 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
-"""The main job as a plain function: train a VAE, evaluate it, write the run."""
+"""The main job as plain functions: the data, the model, training, and loading a run.
+
+`train(config, model_dir)` is what `python -m tfvae.train` runs. It is built
+from functions that `python -m tfvae.evaluate` and `python -m tfvae.export`
+share, so the three read a run the same way: `make_source` and
+`make_dataset` (the data, its splits and their binarization), `make_model`
+(the VAE of a config) and `load_run` (a finished run's config and model).
+"""
 
 import datetime
 import json
@@ -7,11 +14,13 @@ import math
 import os
 import shutil
 import tempfile
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
 
 from tfvae import callbacks as callbacks_lib
+from tfvae import config as config_lib
 from tfvae import datasets as datasets_lib
 from tfvae import decoder as decoder_lib
 from tfvae import encoder as encoder_lib
@@ -19,27 +28,49 @@ from tfvae import grid as grid_lib
 from tfvae import plot as plot_lib
 from tfvae import prior as prior_lib
 from tfvae import serving as serving_lib
+from tfvae import sources as sources_lib
 from tfvae import vae as vae_lib
 from tfvae.internal import checks
 from tfvae.internal import keras
 
 __all__ = [
-  'PRIORS',
-  'STRATEGIES',
+  'CONFIG_FILE',
+  'METRICS_FILE',
+  'MODEL_FILE',
+  'Run',
   'TrainingDivergedError',
+  'load_run',
+  'distribute_dataset',
+  'make_dataset',
+  'make_model',
+  'make_source',
   'make_strategy',
   'train',
 ]
 
-STRATEGIES = ('default', 'mirrored', 'multi_worker')
-PRIORS = ('mixture', 'standard_normal', 'vamp')
 CONFIG_FILE = 'config.json'
 METRICS_FILE = 'metrics.json'
 MODEL_FILE = 'model.keras'
+# Fixed validation examples whose reconstructions TensorBoard shows.
+_TENSORBOARD_IMAGES = 16
 
 
 class TrainingDivergedError(RuntimeError):
   """Raised when the loss becomes NaN or Inf during training."""
+
+
+class Run(NamedTuple):
+  """A finished run of the main job.
+
+  Attributes:
+    config: its `tfvae.config.JobConfig` (resolved).
+    model: the trained `tfvae.VAE`.
+    model_dir: its directory.
+  """
+
+  config: config_lib.JobConfig
+  model: vae_lib.VAE
+  model_dir: str
 
 
 def make_strategy(name: str = 'default') -> tf.distribute.Strategy:
@@ -55,7 +86,7 @@ def make_strategy(name: str = 'default') -> tf.distribute.Strategy:
   Returns:
     A `tf.distribute.Strategy`.
   """
-  checks.check_choice(name, STRATEGIES, 'strategy')
+  checks.check_choice(name, config_lib.STRATEGIES, 'strategy')
   if name == 'mirrored':
     return tf.distribute.MirroredStrategy()
   if name == 'multi_worker':
@@ -63,217 +94,262 @@ def make_strategy(name: str = 'default') -> tf.distribute.Strategy:
   return tf.distribute.get_strategy()
 
 
-def train(
-  dataset: str = 'digits',
-  data_dir: str | None = None,
-  architecture: str = 'dense',
-  latent_size: int = 32,
-  hidden_units=None,
-  epochs: int = 100,
-  batch_size: int = 128,
-  learning_rate: float = 1e-3,
-  kl_weight: float = 1.0,
-  seed: int = 0,
-  model_dir: str | None = None,
-  strategy: str = 'default',
-  jit_compile: bool | None = None,
-  verbose: int = 1,
-  export_base: str | None = None,
-  posterior: str = 'diagonal',
-  likelihood: str = 'bernoulli',
-  prior: str = 'standard_normal',
-  objective: str = 'elbo',
-  num_samples: int = 1,
-  free_bits: float = 0.0,
-  kl_warmup_epochs: int = 0,
-) -> dict:
-  """Trains a VAE on a dataset and writes the run to `model_dir`.
+def make_source(config: config_lib.JobConfig) -> sources_lib.Source:
+  """The data source of a config (not yet scanned)."""
+  return sources_lib.open_source(
+    config.dataset,
+    data_dir=config.data_dir,
+    image_size=config.image_size,
+    channels=config.channels,
+    label_column=config.label_column,
+    validation_fraction=config.validation_fraction,
+    test_fraction=config.test_fraction,
+    seed=config.seed,
+  )
 
-  For the Bernoulli likelihood, training data is binarized afresh every
-  epoch and the test set once, with `seed`; the continuous Bernoulli and
-  Gaussian likelihoods model the grey levels as they are. `model_dir` receives `config.json` (the resolved arguments),
-  `checkpoints/` (TensorFlow checkpoints of model and optimizer, each epoch),
-  `training_log.csv` (per-epoch metrics), `tensorboard/` (`VAETensorBoard`
-  summaries: scalars, image grids, posterior scales), `metrics.json` (test
-  metrics), `model.keras`, `reconstructions.png` (test inputs above their
-  reconstructions) and `samples.png` (images from the prior); with matplotlib
-  installed also `latent_scatter.png` (test posterior means by label),
-  `kl_per_dimension.png` and, for `latent_size` 2, `latent_manifold.png`
-  (see `tfvae.plot`). A run killed mid-way resumes from its last completed
-  epoch when started again with the same arguments.
+
+def make_dataset(
+  config,
+  source,
+  split: str,
+  batch_size: int | None = None,
+  num_shards: int = 1,
+  shard_index: int = 0,
+  num_batches: int | None = None,
+) -> tf.data.Dataset:
+  """One split's batches as the job feeds them to the model.
+
+  Training data are shuffled and, for a Bernoulli likelihood, binarized
+  afresh every epoch; validation and test data are binarized once, with the
+  run's seed, so every evaluation of a run sees the same binary images. A
+  conditional job's batches are `(x, labels)`.
 
   Args:
-    dataset: a name from `tfvae.datasets.DATASETS` or a `.npz`/`.npy` path.
-    data_dir: directory of IDX files for `mnist` / `fashion_mnist`.
-    architecture: `'dense'` or `'conv'`.
-    latent_size: dimension of z.
-    hidden_units: see `make_encoder`; the decoder mirrors it.
-    epochs: passes over the training set.
-    batch_size: global batch size.
-    learning_rate: Adam's learning rate.
-    kl_weight: weight of the KL term.
-    seed: seed for initialization, shuffling and binarization.
+    config: a resolved `JobConfig`.
+    source: its `make_source`.
+    split: `'train'`, `'validation'` or `'test'`.
+    batch_size: examples per batch.
+      Default value: `None`: `config.batch_size`.
+    num_shards: input pipelines reading the split together (workers).
+      Default value: `1`.
+    shard_index: this pipeline's shard: by file, or by record when there are
+      fewer files than shards (see `tfvae.sources.Source.dataset`).
+      Default value: `0`.
+    num_batches: pad the shard with empty batches to this many, so that
+      workers whose shards differ in size take the same number of steps
+      (an empty batch adds nothing to the loss or the gradients).
+      Default value: `None`: no padding.
+
+  Returns:
+    A `tf.data.Dataset`.
+  """
+  training = split == 'train'
+  binarization = None
+  if config.likelihood == 'bernoulli':
+    binarization = 'dynamic' if training else 'static'
+  dataset = source.dataset(
+    split,
+    batch_size or config.batch_size,
+    shuffle=training,
+    binarization=binarization,
+    labels=config.conditional,
+    num_shards=num_shards,
+    shard_index=shard_index,
+    seed=config.seed,
+    shuffle_buffer=config.shuffle_buffer,
+  )
+  if num_batches is None:
+    return dataset
+  padding = int(num_batches) - int(dataset.cardinality())
+  empty = tf.nest.map_structure(
+    lambda spec: tf.zeros([0, *spec.shape[1:]], spec.dtype), dataset.element_spec
+  )
+  return dataset.concatenate(tf.data.Dataset.from_tensors(empty).repeat(padding))
+
+
+def distribute_dataset(config, source, split: str, strategy):
+  """One split as `fit` and `evaluate` take it under `strategy`: `(data, steps)`.
+
+  Under multi-worker training each worker reads its own shard
+  (`make_dataset`) with the per-replica batch size, padded to the number of
+  batches of the largest shard, which every worker computes alike: each
+  example is seen once per epoch, and every worker takes `steps` steps. On
+  one worker it is the plain dataset (Keras splits its batches across the
+  local replicas) and `steps` is `None`.
+
+  Args:
+    config: a resolved `JobConfig`.
+    source: its `make_source`.
+    split: `'train'`, `'validation'` or `'test'`.
+    strategy: the `tf.distribute.Strategy` of the job.
+
+  Returns:
+    `(data, steps)`: a dataset or a distributed dataset, and the steps of an
+    epoch (`None`: all of it).
+
+  Raises:
+    ValueError: a global batch size that the replicas do not divide.
+  """
+  num_workers = _num_workers(strategy)
+  if num_workers == 1:
+    return make_dataset(config, source, split), None
+  batch_size = config.batch_size // strategy.num_replicas_in_sync
+  if batch_size * strategy.num_replicas_in_sync != config.batch_size:
+    raise ValueError(
+      f'`batch_size`={config.batch_size} must be a multiple of the {strategy.num_replicas_in_sync}'
+      ' replicas.'
+    )
+  steps = max(
+    int(make_dataset(config, source, split, batch_size, num_workers, i).cardinality())
+    for i in range(num_workers)
+  )
+  data = strategy.distribute_datasets_from_function(
+    lambda context: make_dataset(
+      config,
+      source,
+      split,
+      context.get_per_replica_batch_size(config.batch_size),
+      context.num_input_pipelines,
+      context.input_pipeline_id,
+      num_batches=steps,
+    )
+  )
+  return data, steps
+
+
+def _num_workers(strategy):
+  resolver = getattr(strategy, 'cluster_resolver', None)
+  if resolver is None or not getattr(resolver, 'task_type', None):
+    return 1
+  cluster = resolver.cluster_spec().as_dict()
+  return len(cluster.get('worker', [])) + len(cluster.get('chief', []))
+
+
+def make_model(config: config_lib.JobConfig, info) -> vae_lib.VAE:
+  """The (untrained, uncompiled) VAE of a resolved config for data described by `info`.
+
+  Tables are standardized with the training split's statistics inside the
+  model (`make_encoder(standardization=...)`), so the model takes and gives
+  raw values and its log-likelihoods are of the raw values.
+  """
+  event_shape = tuple(info.event_shape)
+  condition_size = info.num_classes if config.conditional else 0
+  standardization = None
+  if info.kind == 'table':
+    standardization = (np.asarray(info.loc), np.asarray(info.scale))
+  # The VAE computes the KL itself for learnable priors and the IWAE bound.
+  vae_kl = config.prior != 'standard_normal' or config.objective == 'iwae'
+  units = config.hidden_units
+  encoder = encoder_lib.make_encoder(
+    event_shape,
+    config.latent_size,
+    units,
+    config.architecture,
+    kl_weight=config.kl_weight,
+    free_bits=0.0 if vae_kl else config.free_bits,
+    kl_regularizer=not vae_kl,
+    posterior=config.posterior,
+    condition_size=condition_size,
+    standardization=standardization,
+  )
+  decoder = decoder_lib.make_decoder(
+    config.latent_size,
+    event_shape,
+    units if config.architecture == 'conv' else tuple(reversed(units)),
+    config.architecture,
+    likelihood=config.likelihood,
+    condition_size=condition_size,
+    standardization=standardization,
+  )
+  return vae_lib.VAE(
+    encoder,
+    decoder,
+    prior=_make_prior(config, event_shape, condition_size),
+    kl_weight=config.kl_weight,
+    objective=config.objective,
+    num_samples=config.num_samples,
+    free_bits=config.free_bits,
+  )
+
+
+def train(
+  config: config_lib.JobConfig | None = None,
+  model_dir: str | None = None,
+  export_base: str | None = None,
+  verbose: int = 1,
+  **options,
+) -> dict:
+  """Trains a VAE as `config` says and writes the run to `model_dir`.
+
+  The data are scanned (every record read and checked) before anything is
+  written. The validation split gives the per-epoch validation metrics, the
+  TensorBoard images and the figures; the test split is scored once, at the
+  end. `model_dir` receives `config.json` (the resolved options),
+  `checkpoints/` (model and optimizer, each epoch), `training_log.csv`,
+  `tensorboard/` (`VAETensorBoard`), `metrics.json` (test metrics),
+  `model.keras`, and for images `reconstructions.png` and `samples.png` (one
+  row per class for a conditional VAE); with matplotlib also the figures of
+  `tfvae.plot.write_figures`. A run killed mid-way resumes from its last
+  completed epoch when started again with the same options.
+
+  Args:
+    config: the job's options.
+      Default value: `None`: `JobConfig()`.
     model_dir: output directory; created if missing. An existing directory is
-      used only if it holds an unfinished run with the same configuration.
+      used only if it holds an unfinished run with the same options.
       Default value: `None`: `tfvae_runs/<dataset>-<time>`.
-    strategy: one of `STRATEGIES`.
-    jit_compile: XLA; `None` lets `VAE.compile` decide.
-    verbose: Keras progress output (0, 1 or 2).
-    export_base: if given, the finished model is also exported for TensorFlow
-      Serving to the next version directory `<export_base>/<version>/` (see
+    export_base: if given, the finished model is also exported for
+      TensorFlow Serving to the next version `<export_base>/<version>/` (see
       `tfvae.export_saved_model`); checked before training.
       Default value: `None`: no export.
-    posterior: `make_encoder`'s `posterior` family.
-      Default value: `'diagonal'`.
-    likelihood: `make_decoder`'s `likelihood` family.
-      Default value: `'bernoulli'`.
-    prior: one of `PRIORS`: `'standard_normal'`, `'mixture'` (a learnable
-      mixture of 10 Gaussians) or `'vamp'` (a VampPrior with 50 pseudo-inputs).
-      Default value: `'standard_normal'`.
-    objective: `'elbo'` or `'iwae'` (see `VAE`).
-      Default value: `'elbo'`.
-    num_samples: posterior samples per example in the objective.
+    verbose: Keras progress output (0, 1 or 2).
       Default value: `1`.
-    free_bits: floor in nats on each latent dimension's KL (diagonal
-      posterior).
-      Default value: `0.0`.
-    kl_warmup_epochs: ramp the KL weight from 0 to `kl_weight` over this
-      many epochs (`callbacks.KLWarmup`).
-      Default value: `0` (no warm-up).
+    **options: `JobConfig` options that replace those of `config`
+      (`train(dataset='digits', epochs=3)`).
 
   Returns:
     `dict` of test metrics (`loss`, `reconstruction`, `kl`, nats per example).
 
   Raises:
-    ValueError: bad arguments or a `model_dir` that holds something else.
+    ValueError: bad options, data that fail the scan (`tfvae.sources.DataError`
+      names the file and record) or a `model_dir` that holds something else.
     TrainingDivergedError: if the loss becomes NaN or Inf.
   """
-  distribution = make_strategy(strategy)
-  epochs = checks.check_positive_int(epochs, 'epochs')
-  batch_size = checks.check_positive_int(batch_size, 'batch_size')
-  latent_size = checks.check_positive_int(latent_size, 'latent_size')
-  checks.check_choice(architecture, encoder_lib.ARCHITECTURES, 'architecture')
-  if (
-    not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate))
-    or learning_rate <= 0
-  ):
-    raise ValueError(f'`learning_rate` must be a positive float; got {learning_rate!r}.')
-  kl_weight = checks.check_kl_weight(kl_weight)
-  if hidden_units is None:
-    hidden_units = encoder_lib.default_hidden_units(architecture)
-  hidden_units = checks.check_units(hidden_units, 'hidden_units')
-  checks.check_choice(posterior, encoder_lib.POSTERIORS, 'posterior')
-  checks.check_choice(likelihood, decoder_lib.LIKELIHOODS, 'likelihood')
-  checks.check_choice(prior, PRIORS, 'prior')
-  checks.check_choice(objective, vae_lib.OBJECTIVES, 'objective')
-  num_samples = checks.check_positive_int(num_samples, 'num_samples')
-  free_bits = checks.check_kl_weight(free_bits, 'free_bits')
-  if free_bits and (prior != 'standard_normal' or posterior != 'diagonal'):
-    raise ValueError(
-      '`free_bits` needs the diagonal posterior and the standard normal prior; got '
-      f'posterior={posterior!r}, prior={prior!r}.'
-    )
-  kl_warmup_epochs = checks.check_non_negative_int(kl_warmup_epochs, 'kl_warmup_epochs')
-  config = {
-    'dataset': os.fspath(dataset),
-    'data_dir': None if data_dir is None else os.fspath(data_dir),
-    'architecture': architecture,
-    'latent_size': latent_size,
-    'hidden_units': list(hidden_units),
-    'epochs': epochs,
-    'batch_size': batch_size,
-    'learning_rate': float(learning_rate),
-    'kl_weight': kl_weight,
-    'seed': int(seed),
-    'strategy': strategy,
-    'jit_compile': jit_compile,
-    'posterior': posterior,
-    'likelihood': likelihood,
-    'prior': prior,
-    'objective': objective,
-    'num_samples': num_samples,
-    'free_bits': free_bits,
-    'kl_warmup_epochs': kl_warmup_epochs,
-  }
-  (x_train, _), (x_test, y_test) = datasets_lib.load(dataset, data_dir=data_dir, seed=seed)
-  chief = _is_chief(distribution)
-  if strategy == 'multi_worker' and model_dir is None:
+  config = (config or config_lib.JobConfig()).replace(**options)
+  strategy = make_strategy(config.strategy)
+  if config.strategy == 'multi_worker' and model_dir is None:
     raise ValueError('`model_dir` is required with `strategy`=multi_worker (all workers share it).')
+  source = make_source(config)
+  info = source.scan()  # Bad data fail here, before anything is written.
+  config = config.resolve(info)
+  chief = _is_chief(strategy)
   model_dir = _prepare_model_dir(model_dir, config, create=chief)
   # Under multi-worker training only the chief writes the run; the other
   # workers write their (identical) logs and checkpoints to a scratch directory.
   output_dir = model_dir if chief else tempfile.mkdtemp(prefix='tfvae-worker-')
   if verbose:
     print(f'tfvae: writing the run to {model_dir}')
-
-  binary = likelihood == 'bernoulli'
-  x_eval = datasets_lib.binarize(x_test, seed) if binary else x_test
-  train_ds = datasets_lib.make_dataset(
-    x_train, batch_size, binarization='dynamic' if binary else None, seed=seed
-  )
-  test_ds = datasets_lib.make_dataset(x_eval, batch_size, shuffle=False, binarization=None)
-  keras.utils.set_random_seed(seed)
-  with distribution.scope():
-    event_shape = x_train.shape[1:]
-    # The VAE computes the KL itself for learnable priors and the IWAE bound.
-    vae_kl = prior != 'standard_normal' or objective == 'iwae'
-    encoder = encoder_lib.make_encoder(
-      event_shape,
-      latent_size,
-      hidden_units,
-      architecture,
-      kl_weight=kl_weight,
-      free_bits=0.0 if vae_kl else free_bits,
-      kl_regularizer=not vae_kl,
-      posterior=posterior,
-    )
-    decoder_units = hidden_units if architecture == 'conv' else tuple(reversed(hidden_units))
-    decoder = decoder_lib.make_decoder(
-      latent_size, event_shape, decoder_units, architecture, likelihood=likelihood
-    )
-    model = vae_lib.VAE(
-      encoder,
-      decoder,
-      prior=_make_prior(prior, latent_size, event_shape),
-      kl_weight=kl_weight,
-      objective=objective,
-      num_samples=num_samples,
-      free_bits=free_bits,
-    )
-    model.compile(keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+  has_validation = info.num_examples['validation'] > 0
+  train_data, steps = distribute_dataset(config, source, 'train', strategy)
+  validation_data, validation_steps = None, None
+  if has_validation:
+    validation_data, validation_steps = distribute_dataset(config, source, 'validation', strategy)
+  # Fixed examples for images and figures: validation ones, else training ones.
+  x_shown, labels_shown = _examples(config, source, 'validation' if has_validation else 'train')
+  keras.utils.set_random_seed(config.seed)
+  with strategy.scope():
+    model = make_model(config, info)
+    model.compile(keras.optimizers.Adam(config.learning_rate), jit_compile=config.jit_compile)
   if export_base is not None:
     serving_lib.ServingModule(model)  # Fails now, not after training, if it cannot be served.
-
-  checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
-  callbacks = [
-    # Log before the backup: a kill between the two repeats an epoch's row
-    # rather than losing it.
-    keras.callbacks.CSVLogger(os.path.join(output_dir, 'training_log.csv'), append=True),
-    keras.callbacks.BackupAndRestore(os.path.join(model_dir, 'backup')),
-    keras.callbacks.TerminateOnNaN(),
-    *(
-      [callbacks_lib.KLWarmup(kl_weight, warmup_epochs=kl_warmup_epochs)]
-      if kl_warmup_epochs
-      else []
-    ),
-    *(
-      [
-        callbacks_lib.VAETensorBoard(
-          os.path.join(output_dir, 'tensorboard'),
-          images=x_eval[:16],
-          seed=seed,
-          image_scale=max(1, 32 // event_shape[1]),
-        )
-      ]
-      if _is_chief(distribution)
-      else []
-    ),
-    _CheckpointEachEpoch(
-      tf.train.CheckpointManager(checkpoint, os.path.join(output_dir, 'checkpoints'), 3)
-    ),
-  ]
   history = model.fit(
-    train_ds, epochs=epochs, validation_data=test_ds, callbacks=callbacks, verbose=verbose
+    train_data,
+    epochs=config.epochs,
+    steps_per_epoch=steps,
+    validation_data=validation_data,
+    validation_steps=validation_steps,
+    callbacks=_callbacks(config, model, model_dir, output_dir, chief, x_shown, labels_shown),
+    verbose=verbose,
   )
   backup_dir = os.path.join(model_dir, 'backup')
   if os.path.isdir(backup_dir) and not os.listdir(backup_dir):
@@ -284,11 +360,12 @@ def train(
       'training diverged: the loss became NaN or Inf; lower `learning_rate` or check the data. '
       f'The last good checkpoint is in {os.path.join(model_dir, "checkpoints")}.'
     )
-  metrics = model.evaluate(test_ds, verbose=0, return_dict=True)
+  test_data, test_steps = distribute_dataset(config, source, 'test', strategy)
+  metrics = model.evaluate(test_data, steps=test_steps, verbose=0, return_dict=True)
   metrics = {name: float(value) for name, value in metrics.items()}
   # Every worker saves (saving is collective under multi-worker training);
   # only the chief's copy lands in `model_dir`.
-  _write_outputs(model, output_dir, x_eval, metrics, seed, labels=y_test)
+  _write_outputs(model, output_dir, config, x_shown, labels_shown, metrics)
   if not chief:
     shutil.rmtree(output_dir, ignore_errors=True)  # Our own scratch directory.
   if export_base is not None and chief:
@@ -300,12 +377,79 @@ def train(
   return metrics
 
 
-def _make_prior(name, latent_size, event_shape):
-  if name == 'mixture':
-    return prior_lib.MixtureOfGaussians(latent_size, num_components=10)
-  if name == 'vamp':
+def load_run(model_dir: str) -> Run:
+  """The config and trained model of a finished run of the main job.
+
+  Args:
+    model_dir: the directory `train` wrote.
+
+  Returns:
+    A `Run`.
+
+  Raises:
+    ValueError: if `model_dir` holds no finished run.
+  """
+  model_dir = os.fspath(model_dir)
+  for name in (CONFIG_FILE, MODEL_FILE):
+    if not os.path.isfile(os.path.join(model_dir, name)):
+      raise ValueError(
+        f'`model_dir`: {model_dir} holds no finished tfvae run ({name} is missing; a run of '
+        'python -m tfvae.train writes it when it finishes).'
+      )
+  config = config_lib.JobConfig.read(os.path.join(model_dir, CONFIG_FILE))
+  model = keras.saving.load_model(os.path.join(model_dir, MODEL_FILE))
+  return Run(config, model, model_dir)
+
+
+def _make_prior(config, event_shape, condition_size):
+  if config.prior == 'mixture':
+    return prior_lib.MixtureOfGaussians(config.latent_size, num_components=10)
+  if config.prior == 'vamp':
     return prior_lib.VampPrior(num_components=50, input_shape=event_shape)
+  if config.prior == 'conditional_gaussian':
+    return prior_lib.ConditionalGaussian(config.latent_size, condition_size)
   return None  # The standard normal.
+
+
+def _examples(config, source, split):
+  """Fixed examples of a split for images and figures: `(x, labels)`, binarized once."""
+  x, labels = source.take(split, 100)
+  if config.likelihood == 'bernoulli':
+    x = datasets_lib.binarize(x, config.seed)
+  return x, labels
+
+
+def _callbacks(config, model, model_dir, output_dir, chief, x_shown, labels_shown):
+  checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+  callbacks = [
+    # Log before the backup: a kill between the two repeats an epoch's row
+    # rather than losing it.
+    keras.callbacks.CSVLogger(os.path.join(output_dir, 'training_log.csv'), append=True),
+    keras.callbacks.BackupAndRestore(os.path.join(model_dir, 'backup')),
+    keras.callbacks.TerminateOnNaN(),
+  ]
+  if config.kl_warmup_epochs:
+    callbacks.append(
+      callbacks_lib.KLWarmup(config.kl_weight, warmup_epochs=config.kl_warmup_epochs)
+    )
+  if chief:
+    images = _is_image(x_shown)
+    callbacks.append(
+      callbacks_lib.VAETensorBoard(
+        os.path.join(output_dir, 'tensorboard'),
+        images=x_shown[:_TENSORBOARD_IMAGES] if images else None,
+        conditions=labels_shown[:_TENSORBOARD_IMAGES] if config.conditional else None,
+        num_samples=16 if images else 0,
+        seed=config.seed,
+        image_scale=max(1, 32 // x_shown.shape[2]) if images else 1,
+      )
+    )
+  callbacks.append(
+    _CheckpointEachEpoch(
+      tf.train.CheckpointManager(checkpoint, os.path.join(output_dir, 'checkpoints'), 3)
+    )
+  )
+  return callbacks
 
 
 class _CheckpointEachEpoch(keras.callbacks.Callback):
@@ -322,7 +466,7 @@ class _CheckpointEachEpoch(keras.callbacks.Callback):
 def _prepare_model_dir(model_dir, config, create=True):
   if model_dir is None:
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
-    name = os.path.splitext(os.path.basename(config['dataset']))[0]
+    name = os.path.splitext(os.path.basename(config.dataset.rstrip('/*')))[0] or 'data'
     model_dir = os.path.join('tfvae_runs', f'{name}-{stamp}')
   model_dir = os.path.abspath(os.fspath(model_dir))
   if not create:  # A non-chief worker: the chief checks and creates the directory.
@@ -335,10 +479,10 @@ def _prepare_model_dir(model_dir, config, create=True):
       raise ValueError(
         f'`model_dir`: {model_dir} is not empty and holds no tfvae run; choose a new directory.'
       )
-    with open(config_path) as f:
-      previous = json.load(f)
-    if previous != config:
-      changed = sorted(k for k in set(previous) | set(config) if previous.get(k) != config.get(k))
+    previous = config_lib.JobConfig.read(config_path).to_json()
+    current = config.to_json()
+    if previous != current:
+      changed = sorted(k for k in current if previous.get(k) != current.get(k))
       raise ValueError(
         f'`model_dir`: {model_dir} holds a run with a different configuration (differs in '
         f'{changed}); choose a new directory or repeat the same arguments to resume it.'
@@ -347,23 +491,38 @@ def _prepare_model_dir(model_dir, config, create=True):
       raise ValueError(f'`model_dir`: {model_dir} holds a finished run; choose a new directory.')
     return model_dir
   os.makedirs(model_dir, exist_ok=True)
-  _write_json(config_path, config)
+  config.write(config_path)
   return model_dir
 
 
-def _write_outputs(model, model_dir, x_eval, metrics, seed, labels=None):
-  num_pairs = min(10, len(x_eval))
-  inputs = x_eval[:num_pairs]
-  reconstructions = model.reconstruct(inputs).numpy()
-  grid = grid_lib.make_grid(np.concatenate([inputs, reconstructions]), num_columns=num_pairs)
-  grid_lib.write_png(os.path.join(model_dir, 'reconstructions.png'), grid, scale=4)
-  samples = model.sample(64, seed=seed).numpy()
-  grid_lib.write_png(
-    os.path.join(model_dir, 'samples.png'), grid_lib.make_grid(samples, num_columns=8), scale=4
-  )
+def _write_outputs(model, model_dir, config, x_shown, labels_shown, metrics):
+  conditions = labels_shown if config.conditional else None
+  if _is_image(x_shown):
+    inputs = x_shown[:10]
+    reconstructions = np.asarray(
+      model.reconstruct(inputs, None if conditions is None else conditions[:10])
+    )
+    grid = grid_lib.make_grid(np.concatenate([inputs, reconstructions]), num_columns=len(inputs))
+    grid_lib.write_png(os.path.join(model_dir, 'reconstructions.png'), grid, scale=4)
+    if config.conditional:  # One row of 8 per class.
+      classes = np.repeat(np.arange(model.condition_size), 8)
+      samples = model.sample(classes, seed=config.seed).numpy()
+    else:
+      samples = model.sample(64, seed=config.seed).numpy()
+    grid_lib.write_png(
+      os.path.join(model_dir, 'samples.png'), grid_lib.make_grid(samples, num_columns=8), scale=4
+    )
   if plot_lib.is_available():  # The PNGs above need TensorFlow alone.
     figures = ('latent_manifold', 'latent_scatter', 'kl_per_dimension')
-    plot_lib.write_figures(model, model_dir, x_eval, labels, seed=seed, figures=figures)
+    plot_lib.write_figures(
+      model,
+      model_dir,
+      x_shown,
+      labels_shown,
+      seed=config.seed,
+      figures=figures,
+      condition=conditions,
+    )
   tmp = os.path.join(model_dir, f'.{MODEL_FILE}.tmp.keras')
   model.save(tmp)
   os.replace(tmp, os.path.join(model_dir, MODEL_FILE))
@@ -376,6 +535,10 @@ def _write_json(path, value):
     json.dump(value, f, indent=2, sort_keys=True)
     f.write('\n')
   os.replace(tmp, path)
+
+
+def _is_image(x):
+  return x.ndim == 4
 
 
 def _is_chief(strategy):

@@ -1,15 +1,12 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Exports a trained run for TF Serving: `python -m tfvae.export --model_dir=D --export_base=B`."""
 
-import os
-
 from absl import app
 from absl import flags
 from absl import logging
 
 from tfvae import experiment as experiment_lib
 from tfvae import serving as serving_lib
-from tfvae.internal import keras
 
 __all__ = ['export_run', 'main', 'run']
 
@@ -41,15 +38,9 @@ def export_run(
     ValueError: if `model_dir` holds no finished run.
     FileExistsError: if the version exists and `overwrite` is false.
   """
-  path = os.path.join(os.fspath(model_dir), experiment_lib.MODEL_FILE)
-  if not os.path.isfile(path):
-    raise ValueError(
-      f'`model_dir`: {model_dir} holds no {experiment_lib.MODEL_FILE}; a run of '
-      'python -m tfvae.train writes it when it finishes.'
-    )
-  vae = keras.saving.load_model(path)
+  run = experiment_lib.load_run(model_dir)
   return serving_lib.export_saved_model(
-    vae, export_base, version=version, overwrite=overwrite, warmup=warmup
+    run.model, export_base, version=version, overwrite=overwrite, warmup=warmup
   )
 
 

@@ -44,8 +44,28 @@ _MIN_SCALE = 1e-6
 # Soft bound on the log-scale of each inverse autoregressive flow step.
 _MAX_LOG_SCALE = 5.0
 
+
+def _sample(distribution):
+  """One reparameterized draw: the tensor twin of `convert_to_tensor_fn='sample'`.
+
+  Gaussians are drawn as `loc + scale @ noise` and flows push such a draw
+  through their bijector (which caches it, as `sample` does), because TFP's
+  own samplers divide by the batch size when it is only known at run time, and
+  fail on an empty batch (a worker's padding step under multi-worker
+  training). Other distributions use `sample()`.
+  """
+  if isinstance(distribution, tfd.MultivariateNormalLinearOperator):
+    noise = tf.random.normal(tf.shape(distribution.loc), dtype=distribution.dtype)
+    return distribution.loc + distribution.scale.matvec(noise)
+  if hasattr(distribution, 'bijector') and isinstance(
+    distribution.distribution, tfd.MultivariateNormalLinearOperator
+  ):
+    return distribution.bijector.forward(_sample(distribution.distribution))
+  return distribution.sample()
+
+
 _CONVERT_TO_TENSOR_FNS = {
-  'sample': tfd.Distribution.sample,
+  'sample': _sample,
   'mean': tfd.Distribution.mean,
   'mode': tfd.Distribution.mode,
 }
@@ -430,6 +450,7 @@ class IndependentNormal(_DistributionLayer):
     initial_scale: float = 0.1,
     convert_to_tensor_fn='sample',
     validate_args: bool = False,
+    standardization=None,
     **kwargs,
   ):
     """Creates the layer.
@@ -448,11 +469,19 @@ class IndependentNormal(_DistributionLayer):
         Default value: `'sample'`.
       validate_args: Python `bool`, passed to the distribution.
         Default value: `False`.
+      standardization: `(loc, scale)` (or a `dict` with those keys), arrays
+        of shape `event_shape` or scalars: the network's means (and the
+        scales above) are in standardized units, and the distribution is
+        over raw values `x = loc + scale * x_standardized`:
+        `Normal(loc + scale * mean, scale * stddev)`, whose `log_prob`
+        includes the log-Jacobian `-sum(log scale)`.
+        Default value: `None`: no standardization.
       **kwargs: `tf_keras.layers.Layer` arguments.
 
     Raises:
-      ValueError: if `event_shape` holds anything but positive integers, or
-        the scales are not finite with `0 < min_scale < initial_scale`.
+      ValueError: if `event_shape` holds anything but positive integers, the
+        scales are not finite with `0 < min_scale < initial_scale`, or
+        `standardization` is not a finite `(loc, scale > 0)` pair.
     """
     self._shape = checks.check_shape(event_shape, 'event_shape')
     self._min_scale = _check_positive_float(min_scale, 'min_scale')
@@ -461,10 +490,14 @@ class IndependentNormal(_DistributionLayer):
       raise ValueError(
         f'`initial_scale` must exceed `min_scale`={min_scale}; got {initial_scale!r}.'
       )
+    self._standardization = checks.check_standardization(standardization, self._shape)
     arguments = {
       'event_shape': list(self._shape),
       'min_scale': self._min_scale,
       'initial_scale': self._initial_scale,
+      'standardization': None
+      if self._standardization is None
+      else {key: value.tolist() for key, value in zip(('loc', 'scale'), self._standardization)},
     }
     super().__init__(arguments, convert_to_tensor_fn, validate_args, **kwargs)
 
@@ -480,18 +513,24 @@ class IndependentNormal(_DistributionLayer):
 
   @property
   def scale(self) -> tf.Tensor:
-    """The per-pixel scale, `event_shape`."""
+    """The per-pixel scale, `event_shape` (in standardized units, if any)."""
     return self._min_scale + tf.math.softplus(self.raw_scale)
 
   def make_distribution(self, params):
-    return IndependentNormal.new(params, self.scale, self._shape, self._validate)
+    return IndependentNormal.new(
+      params, self.scale, self._shape, self._validate, standardization=self._standardization
+    )
 
   @staticmethod
-  def new(params, scale, event_shape, validate_args=False, name=None):
+  def new(params, scale, event_shape, validate_args=False, name=None, standardization=None):
     """The distribution for `[..., prod(event_shape)]` means and a scale."""
     with tf.name_scope(name or 'IndependentNormal'):
       loc = _reshape_event(tf.convert_to_tensor(params, name='params'), event_shape)
-      scale = tf.broadcast_to(tf.cast(scale, loc.dtype), tf.shape(loc))
+      scale = tf.cast(scale, loc.dtype)
+      if standardization is not None:
+        data_loc, data_scale = (tf.constant(v, loc.dtype) for v in standardization)
+        loc, scale = data_loc + data_scale * loc, data_scale * scale
+      scale = tf.broadcast_to(scale, tf.shape(loc))
       return _independent(
         tfd.Normal(loc=loc, scale=scale, validate_args=validate_args), event_shape
       )
@@ -656,7 +695,7 @@ class InverseAutoregressiveFlow(tfpl.DistributionLambda):
     self._context_size = _check_context_size(context_size)
     self._activation = activation
     self._validate = bool(validate_args)
-    super().__init__(self.make_distribution, tfd.Distribution.sample, **kwargs)
+    super().__init__(self.make_distribution, _sample, **kwargs)
     self.made_networks = [
       tfb.AutoregressiveNetwork(
         params=2,
@@ -839,6 +878,8 @@ def _layer_config(layer, **config):
 
 
 def _convert_fn_name(convert_to_tensor_fn):
+  if convert_to_tensor_fn is tfd.Distribution.sample:
+    return 'sample'
   for name, fn in _CONVERT_TO_TENSOR_FNS.items():
     if convert_to_tensor_fn in (name, fn):
       return name

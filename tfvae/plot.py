@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfvae import conditioning as conditioning_lib
 from tfvae import divergence as divergence_lib
 from tfvae import grid as grid_lib
 from tfvae import layers as layers_lib
@@ -389,14 +390,17 @@ def plot_kl_per_dimension(
   return _save(figure, path, dpi)
 
 
-def posterior_summary(model, x, batch_size: int = 1024):
+def posterior_summary(model, x, batch_size: int = 1024, condition=None):
   """Posterior means and the mean KL per latent dimension of a model on data.
 
   Args:
-    model: a `tfvae.VAE` with a diagonal Gaussian posterior.
-    x: `[n, *event_shape]` data in [0, 1].
+    model: a `tfvae.VAE`.
+    x: `[n, *event_shape]` data the model takes.
     batch_size: examples encoded at once.
       Default value: `1024`.
+    condition: for a conditional VAE, the conditions of `x` (float
+      `[n, K]` or integer labels `[n]`).
+      Default value: `None`.
 
   Returns:
     means: `[n, latent_size]` float32 array, E_q[z|x] of each example.
@@ -412,12 +416,19 @@ def posterior_summary(model, x, batch_size: int = 1024):
   >>> means.shape, kl.shape
   ((10, 3), (3,))
   """
-  x = checks.check_images(x, 'x')
+  x = model.check_inputs(x, 'x')
   batch_size = checks.check_positive_int(batch_size, 'batch_size')
-  prior = model.prior
+  if model.condition_size:
+    condition = conditioning_lib.check_condition(condition, model.condition_size, len(x))
   means, kl_sum = [], 0.0
   for start in range(0, len(x), batch_size):
-    posterior = model.encoder(tf.constant(x[start : start + batch_size]), training=False)
+    batch = slice(start, start + batch_size)
+    batch_condition = None if condition is None else tf.constant(condition[batch])
+    posterior = model.encoder(
+      tf.constant(x[batch]) if batch_condition is None else [x[batch], batch_condition],
+      training=False,
+    )
+    prior = model.prior_distribution(batch_condition)
     means.append(np.asarray(layers_lib.point_estimate(posterior)))
     if kl_sum is not None:
       try:
@@ -437,6 +448,7 @@ def write_figures(
   seed: int = 0,
   figures=FIGURES,
   num_samples: int = 64,
+  condition=None,
 ) -> dict:
   """Writes the figures that apply to a model, as `<directory>/<figure>.png`.
 
@@ -444,6 +456,10 @@ def write_figures(
   with `seed`), `latent_manifold` (only for latent size 2), `latent_scatter`
   (posterior means of `x` coloured by `labels`; latent size >= 2) and
   `kl_per_dimension` (mean over `x`; diagonal Gaussian posterior and prior).
+  The image figures apply to images `[height, width, channels]`; the latent
+  ones to any data. For a conditional VAE, `samples` has one row per class
+  (the unit vectors of the condition), `num_samples // condition_size` images
+  each, and the latent manifold is not drawn.
 
   Args:
     model: a trained `tfvae.VAE`.
@@ -458,6 +474,8 @@ def write_figures(
       Default value: `FIGURES` (all).
     num_samples: images in the `samples` grid.
       Default value: `64`.
+    condition: for a conditional VAE, the conditions of `x`.
+      Default value: `None`.
 
   Returns:
     `dict` from figure name to the path written.
@@ -477,23 +495,35 @@ def write_figures(
   """
   for name in figures:
     checks.check_choice(name, FIGURES, 'figures')
-  x = checks.check_images(x, 'x')
+  x = model.check_inputs(x, 'x')
+  if model.condition_size:
+    condition = conditioning_lib.check_condition(condition, model.condition_size, len(x))
   directory = os.fspath(directory)
   os.makedirs(directory, exist_ok=True)
   path = lambda name: os.path.join(directory, f'{name}.png')  # noqa: E731
   written = {}
-  if 'reconstructions' in figures:
+  images = x.ndim == 4
+  if 'reconstructions' in figures and images:
     inputs = x[:10]
+    reconstructions = model.reconstruct(inputs, None if condition is None else condition[:10])
     written['reconstructions'] = plot_reconstructions(
-      path('reconstructions'), inputs, np.asarray(model.reconstruct(inputs))
+      path('reconstructions'), inputs, np.asarray(reconstructions)
     )
-  if 'samples' in figures:
-    samples = np.asarray(model.sample(num_samples, seed=seed))
-    written['samples'] = plot_samples(path('samples'), samples)
-  if 'latent_manifold' in figures and model.latent_size == 2:
+  if 'samples' in figures and images:
+    num_columns = 8
+    if model.condition_size:
+      num_columns = max(1, num_samples // model.condition_size)
+      classes = np.repeat(np.eye(model.condition_size, dtype=np.float32), num_columns, axis=0)
+      samples = np.asarray(model.sample(condition=classes, seed=seed))
+    else:
+      samples = np.asarray(model.sample(num_samples, seed=seed))
+    written['samples'] = plot_samples(path('samples'), samples, num_columns=num_columns)
+  if (
+    'latent_manifold' in figures and images and model.latent_size == 2 and not model.condition_size
+  ):
     written['latent_manifold'] = plot_latent_manifold(path('latent_manifold'), model)
   if {'latent_scatter', 'kl_per_dimension'} & set(figures):
-    means, kl = posterior_summary(model, x)
+    means, kl = posterior_summary(model, x, condition=condition)
     if 'latent_scatter' in figures and means.shape[1] >= 2:
       written['latent_scatter'] = plot_latent_scatter(path('latent_scatter'), means, labels)
     if 'kl_per_dimension' in figures and kl is not None:

@@ -19,6 +19,7 @@ from tfvae.internal import keras
 tfd = tfp.distributions
 
 __all__ = [
+  'ConditionalGaussian',
   'LearnablePrior',
   'MixtureOfGaussians',
   'VampPrior',
@@ -119,19 +120,33 @@ class LearnablePrior(keras.layers.Layer):
   """Base class of learnable priors: a Keras layer that builds p(z) from its weights.
 
   Subclasses create their weights in `__init__` and implement
-  `distribution(encoder)`, which returns a normalized `tfd.Distribution` with
-  `batch_shape []` and `event_shape [latent_size]`, differentiable with
+  `distribution(encoder, condition)`, which returns a normalized
+  `tfd.Distribution` with `event_shape [latent_size]` (and `batch_shape []`,
+  or `[batch_size]` for a conditional prior p(z|c)), differentiable with
   respect to the layer's weights. `tfvae.VAE(prior=...)` accepts these: it
-  tracks their weights and calls `distribution(vae.encoder)` in its
-  objective, where the KL is a Monte Carlo estimate.
+  tracks their weights and calls `distribution(vae.encoder, condition)` in
+  its objective, where the KL is analytic where TFP has a closed form and a
+  Monte Carlo estimate otherwise.
+
+  Class attributes say what a prior is: `conditional` (it needs the
+  condition `c`: p(z|c)), `diagonal_gaussian` (its distributions are
+  `tfd.MultivariateNormalDiag`, as free bits need) and `needs_encoder`
+  (it is made of the encoder's posteriors).
   """
 
-  def distribution(self, encoder=None) -> tfd.Distribution:
-    """p(z) at the current weights.
+  conditional = False
+  diagonal_gaussian = False
+  needs_encoder = False
+
+  def distribution(self, encoder=None, condition=None) -> tfd.Distribution:
+    """p(z) (or p(z|c)) at the current weights.
 
     Args:
       encoder: the VAE's encoder, for priors defined through it
         (`VampPrior`); others ignore it.
+        Default value: `None`.
+      condition: float `[batch_size, K]` conditions, for conditional priors;
+        others ignore it.
         Default value: `None`.
 
     Returns:
@@ -192,8 +207,8 @@ class MixtureOfGaussians(LearnablePrior):
     self.logits = self.add_weight(name='logits', shape=(self.num_components,), initializer='zeros')
     self.built = True
 
-  def distribution(self, encoder=None) -> tfd.MixtureSameFamily:
-    """The mixture at the current weights; `encoder` is ignored."""
+  def distribution(self, encoder=None, condition=None) -> tfd.MixtureSameFamily:
+    """The mixture at the current weights; `encoder` and `condition` are ignored."""
     scale = _MIN_SCALE + tf.math.softplus(self.raw_scale + _SCALE_SHIFT)
     return tfd.MixtureSameFamily(
       mixture_distribution=tfd.Categorical(logits=tf.convert_to_tensor(self.logits)),
@@ -237,6 +252,8 @@ class VampPrior(LearnablePrior):
       2018. https://arxiv.org/abs/1705.07120
   """
 
+  needs_encoder = True
+
   def __init__(self, num_components: int, input_shape, **kwargs):
     """Creates the prior and its pseudo-inputs.
 
@@ -266,12 +283,14 @@ class VampPrior(LearnablePrior):
     """The pseudo-inputs in [0, 1], `[num_components, *input_shape]`."""
     return tf.math.sigmoid(self.pseudo_input_logits)
 
-  def distribution(self, encoder=None) -> tfd.MixtureSameFamily:
+  def distribution(self, encoder=None, condition=None) -> tfd.MixtureSameFamily:
     """The uniform mixture of `encoder`'s posteriors at the pseudo-inputs.
 
     Args:
       encoder: the VAE's encoder, a `tf_keras.Model` from
         `[batch_size, *input_shape]` to q(z|x) with no KL regularizer.
+      condition: ignored (the VampPrior is unconditional: its encoder must be
+        too).
 
     Returns:
       A `tfd.MixtureSameFamily` with `batch_shape []` and the posterior's
@@ -304,4 +323,107 @@ class VampPrior(LearnablePrior):
   def get_config(self):
     config = super().get_config()
     config.update(num_components=self.num_components, input_shape=list(self.pseudo_input_shape))
+    return config
+
+
+@keras.register
+class ConditionalGaussian(LearnablePrior):
+  """A learned conditional prior p(z|c) = N(mu(c), diag(sigma(c)^2)).
+
+  A small network of the condition `c` `[batch_size, condition_size]`
+  (`Dense` layers of `hidden_units`, then a linear layer) gives the `loc` and
+  the raw scale, `scale = softplus(raw + softplus^-1(1)) + 1e-6`. The output
+  layer starts at zero, so the prior starts as N(0, I) for every `c`; for
+  one-hot classes and `hidden_units=()` it learns one Gaussian per class.
+  `distribution(encoder, condition)` is a `tfd.MultivariateNormalDiag` with
+  `batch_shape [batch_size]`: the KL from a diagonal (or full-covariance)
+  Gaussian posterior is analytic, and free bits apply.
+
+  #### Examples
+
+  >>> prior = ConditionalGaussian(latent_size=2, condition_size=3)
+  >>> p = prior.distribution(condition=tf.eye(3))
+  >>> p.batch_shape.as_list(), p.event_shape.as_list()
+  ([3], [2])
+  >>> p.stddev().numpy().round(4).tolist()[0]  # N(0, I) before training
+  [1.0, 1.0]
+
+  #### References
+
+  [1] Kihyuk Sohn, Honglak Lee and Xinchen Yan. Learning Structured Output
+      Representation using Deep Conditional Generative Models. In NeurIPS,
+      2015.
+  """
+
+  conditional = True
+  diagonal_gaussian = True
+
+  def __init__(
+    self, latent_size: int, condition_size: int, hidden_units=(), activation='relu', **kwargs
+  ):
+    """Creates the prior and its network.
+
+    Args:
+      latent_size: Python `int` > 0, the dimension of z.
+      condition_size: Python `int` > 0, the size `K` of the condition.
+      hidden_units: widths of the hidden `Dense` layers of c -> (loc, scale).
+        Default value: `()`: a linear map.
+      activation: activation of the hidden layers.
+        Default value: `'relu'`.
+      **kwargs: `tf_keras.layers.Layer` arguments (`name`, ...).
+
+    Raises:
+      ValueError: on a non-positive `latent_size` or `condition_size`, or bad
+        `hidden_units`.
+    """
+    kwargs.setdefault('dtype', 'float32')
+    super().__init__(**kwargs)
+    self.latent_size = checks.check_positive_int(latent_size, 'latent_size')
+    self.condition_size = checks.check_positive_int(condition_size, 'condition_size')
+    self.hidden_units = checks.check_units(hidden_units, 'hidden_units')
+    self.activation = activation
+    self.hidden_layers = [
+      keras.layers.Dense(units, activation=activation, name=f'dense_{i}')
+      for i, units in enumerate(self.hidden_units)
+    ]
+    self.params_layer = keras.layers.Dense(
+      2 * self.latent_size, kernel_initializer='zeros', name='params'
+    )
+    h = (None, self.condition_size)
+    for layer in self.hidden_layers:
+      layer.build(h)
+      h = (None, layer.units)
+    self.params_layer.build(h)
+    self.built = True
+
+  def distribution(self, encoder=None, condition=None) -> tfd.MultivariateNormalDiag:
+    """p(z|c) for a batch of conditions; `encoder` is ignored.
+
+    Args:
+      encoder: ignored.
+      condition: float `[batch_size, condition_size]`.
+
+    Returns:
+      `tfd.MultivariateNormalDiag` with `batch_shape [batch_size]`.
+
+    Raises:
+      ValueError: if `condition` is missing.
+    """
+    if condition is None:
+      raise ValueError('`condition` is required: this prior is p(z|c).')
+    h = tf.cast(condition, self.compute_dtype)
+    for layer in self.hidden_layers:
+      h = layer(h)
+    loc, raw_scale = tf.split(tf.cast(self.params_layer(h), tf.float32), 2, axis=-1)
+    scale = _MIN_SCALE + tf.math.softplus(raw_scale + _SCALE_SHIFT)
+    return tfd.MultivariateNormalDiag(loc=loc, scale_diag=scale, name='conditional_prior')
+
+  def get_config(self):
+    config = super().get_config()
+    config.update(
+      latent_size=self.latent_size,
+      condition_size=self.condition_size,
+      hidden_units=list(self.hidden_units),
+      activation=self.activation,
+    )
     return config

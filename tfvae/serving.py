@@ -14,6 +14,7 @@ from tfvae import objective as objective_lib
 from tfvae import vae as vae_lib
 from tfvae.internal import checks
 from tfvae.internal import distributions
+from tfvae.internal import graph_checks
 from tfvae.internal import keras
 
 tfd = tfp.distributions
@@ -118,16 +119,20 @@ class ServingModule(tf.Module):
       raise TypeError(f'`vae` must be a tfvae.VAE; got {type(vae).__name__}.')
     if vae.event_shape is None or vae.latent_size is None:
       raise ValueError('`vae` must have a known `event_shape` and `latent_size` to be exported.')
+    condition_size = int(vae.condition_size or 0)
+    condition_shape = [(condition_size,)] if condition_size else []
     posterior, _ = _split_network(
-      vae.encoder, 'encoder', vae.event_shape, _POSTERIOR, _posterior_outputs
+      vae.encoder, 'encoder', [vae.event_shape, *condition_shape], _POSTERIOR, _posterior_outputs
     )
     likelihood, example = _split_network(
-      vae.decoder, 'decoder', (vae.latent_size,), _LIKELIHOOD, _likelihood_outputs
-    )
+      vae.decoder, 'decoder', [(vae.latent_size,), *condition_shape], _LIKELIHOOD,
+      _likelihood_outputs,
+    )  # fmt: skip
     self._keep_untracked(
       vae=vae,
       event_shape=tuple(int(d) for d in vae.event_shape),
       latent_size=int(vae.latent_size),
+      condition_size=condition_size,
       posterior=posterior,
       likelihood=likelihood,
       # What `reconstruct` and `sample` call the likelihood's mean.
@@ -140,7 +145,7 @@ class ServingModule(tf.Module):
       vae.variables,
       vae.encoder.variables,
       vae.decoder.variables,
-      getattr(vae.prior, 'variables', ()),
+      getattr(vae.prior_layer, 'variables', ()),
     )
     x = tf.TensorSpec([None, *self.event_shape], tf.float32, name='x')
     z = tf.TensorSpec([None, self.latent_size], tf.float32, name='z')
@@ -149,16 +154,21 @@ class ServingModule(tf.Module):
     num = tf.TensorSpec(None, tf.int32, name='num')
     num_samples = tf.TensorSpec(None, tf.int32, name='num_samples')
     seed = tf.TensorSpec(None, tf.int32, name='seed')
+    # A conditional VAE's signatures take a `condition` after `x` or `z`.
+    c = [tf.TensorSpec([None, condition_size], tf.float32, name='condition')][:condition_size]
 
     def function(fn, *specs):
       return tf.function(fn, input_signature=specs, autograph=False)
 
-    self.reconstruct = function(self._reconstruct, x)
-    self.encode = function(self._encode, x)
-    self.decode = function(self._decode, z)
-    self.sample = function(self._sample, num, seed)
-    self.elbo = function(self._elbo, x, seed)
-    self.log_likelihood = function(self._log_likelihood, x, num_samples, seed)
+    self.reconstruct = function(self._reconstruct, x, *c)
+    self.encode = function(self._encode, x, *c)
+    self.decode = function(self._decode, z, *c)
+    if condition_size:
+      self.sample = function(self._sample_conditional, *c, seed)
+    else:
+      self.sample = function(self._sample, num, seed)
+    self.elbo = function(self._elbo, x, *c, seed)
+    self.log_likelihood = function(self._log_likelihood, x, *c, num_samples, seed)
 
   @property
   def event_shape(self) -> tuple:
@@ -169,6 +179,11 @@ class ServingModule(tf.Module):
   def latent_size(self) -> int:
     """The dimension of z."""
     return self._latent_size
+
+  @property
+  def condition_size(self) -> int:
+    """The size of the condition of a conditional VAE; `0` for an unconditional one."""
+    return self._condition_size
 
   @property
   def signatures(self) -> dict:
@@ -190,16 +205,20 @@ class ServingModule(tf.Module):
 
   def warmup_inputs(self) -> dict:
     """One small valid request per signature: name -> `dict` of NumPy inputs."""
-    x = np.zeros([1, *self.event_shape], np.float32)
-    seed = np.array([0, 0], np.int32)
+    x = {'x': np.zeros([1, *self.event_shape], np.float32)}
+    z = {'z': np.zeros([1, self.latent_size], np.float32)}
+    seed = {'seed': np.array([0, 0], np.int32)}
+    c = {}
+    if self.condition_size:
+      c = {'condition': np.eye(1, self.condition_size, dtype=np.float32)}
     inputs = {
-      'serving_default': {'x': x},
-      'reconstruct': {'x': x},
-      'encode': {'x': x},
-      'decode': {'z': np.zeros([1, self.latent_size], np.float32)},
-      'sample': {'num': np.int32(1), 'seed': seed},
-      'elbo': {'x': x, 'seed': seed},
-      'log_likelihood': {'x': x, 'num_samples': np.int32(2), 'seed': seed},
+      'serving_default': {**x, **c},
+      'reconstruct': {**x, **c},
+      'encode': {**x, **c},
+      'decode': {**z, **c},
+      'sample': {**c, **seed} if c else {'num': np.int32(1), **seed},
+      'elbo': {**x, **c, **seed},
+      'log_likelihood': {**x, **c, 'num_samples': np.int32(2), **seed},
     }
     return {name: inputs[name] for name in self.signatures}
 
@@ -209,51 +228,83 @@ class ServingModule(tf.Module):
     for name, value in attributes.items():
       setattr(self, f'_{name}', value)
 
-  def _check_data(self, x):
-    return _check_data(x, 'x', self.event_shape, self._unit_interval)
+  def _inputs(self, x, condition):
+    """Checked `x` (or `z`, as `x=None`) and condition."""
+    x = graph_checks.check_data(x, 'x', self.event_shape, self._unit_interval)
+    if condition is not None:
+      condition = graph_checks.check_condition(condition, self.condition_size, x, 'x')
+    return x, condition
 
-  def _reconstruct(self, x):
-    point = layers_lib.point_estimate(self._posterior(self._check_data(x)))
-    return {self._mean_name: self._likelihood(point).mean()}
+  def _encoded(self, x, condition):
+    return self._posterior(x if condition is None else [x, condition])
 
-  def _encode(self, x):
-    return _posterior_outputs(self._posterior(self._check_data(x)))
+  def _decoded(self, z, condition):
+    """p(x|z) (p(x|z, c)) for latents `[n * batch_size, latent_size]`, samples major."""
+    if condition is None:
+      return self._likelihood(z)
+    repeats = tf.shape(z)[0] // tf.shape(condition)[0]
+    return self._likelihood([z, tf.tile(condition, [repeats, 1])])
 
-  def _decode(self, z):
-    return _likelihood_outputs(self._likelihood(_check_latents(z, self.latent_size)))
+  def _reconstruct(self, x, condition=None):
+    x, condition = self._inputs(x, condition)
+    point = layers_lib.point_estimate(self._encoded(x, condition))
+    return {self._mean_name: self._decoded(point, condition).mean()}
+
+  def _encode(self, x, condition=None):
+    return _posterior_outputs(self._encoded(*self._inputs(x, condition)))
+
+  def _decode(self, z, condition=None):
+    z = graph_checks.check_latents(z, self.latent_size)
+    if condition is not None:
+      condition = graph_checks.check_condition(condition, self.condition_size, z, 'z')
+    return _likelihood_outputs(self._decoded(z, condition))
 
   def _sample(self, num, seed):
-    num = _check_count(num, 'num')
+    return self._draw(graph_checks.check_count(num, 'num'), seed, None)
+
+  def _sample_conditional(self, condition, seed):
+    asserted = graph_checks.check_condition(condition, self.condition_size, condition, 'condition')
+    return self._draw(tf.shape(asserted)[0], seed, asserted)
+
+  def _draw(self, num, seed, condition):
     # As `VAE.sample`: one half of the seed for z, the other for the draw.
-    prior_seed, likelihood_seed = tfp.random.split_seed(_check_seed(seed))
-    likelihood = self._likelihood(self._vae.prior.sample(num, seed=prior_seed))
+    prior_seed, likelihood_seed = tfp.random.split_seed(graph_checks.check_seed(seed))
+    prior = self._vae.prior_distribution(condition)
+    shape = [] if prior.batch_shape.rank else [num]
+    likelihood = self._decoded(prior.sample(shape, seed=prior_seed), condition)
     samples = likelihood.sample(seed=likelihood_seed)
     return {self._mean_name: likelihood.mean(), 'samples': tf.cast(samples, tf.float32)}
 
-  def _elbo(self, x, seed):
-    x = self._check_data(x)
-    seed = _check_seed(seed)
-    posterior = self._posterior(x)
-    z = posterior.sample(seed=seed)
+  def _elbo(self, x, *condition_and_seed):
+    *condition, seed = condition_and_seed
+    x, condition = self._inputs(x, condition[0] if condition else None)
+    posterior = self._encoded(x, condition)
+    z = posterior.sample(seed=graph_checks.check_seed(seed))
     parts = objective_lib.negative_elbo(
       x,
       posterior,
-      self._likelihood(z),
-      self._vae.prior,
+      self._decoded(z, condition),
+      self._vae.prior_distribution(condition),
       kl_weight=1.0,
       analytic_kl=self._vae.analytic_kl,
       z=z,
     )
     return {'elbo': -(parts.reconstruction + parts.kl)}
 
-  def _log_likelihood(self, x, num_samples, seed):
-    x = self._check_data(x)
-    num_samples = _check_count(num_samples, 'num_samples')
-    seed = _check_seed(seed)
+  def _log_likelihood(self, x, *rest):
+    *condition, num_samples, seed = rest
+    x, condition = self._inputs(x, condition[0] if condition else None)
+    num_samples = graph_checks.check_count(num_samples, 'num_samples')
     # The chunk size `VAE.log_likelihood` picks, so both give the same estimate.
     chunk_size = objective_lib.chunk_size_for(num_samples, tf.shape(x)[0])
     estimate = objective_lib.importance_weighted_log_likelihood(
-      x, self._posterior(x), self._likelihood, self._vae.prior, num_samples, chunk_size, seed
+      x,
+      self._encoded(x, condition),
+      lambda z: self._decoded(z, condition),
+      self._vae.prior_distribution(condition),
+      num_samples,
+      chunk_size,
+      graph_checks.check_seed(seed),
     )
     return {'log_likelihood': estimate}
 
@@ -408,7 +459,7 @@ def _next_version(export_base):
   return max([0, *(int(name) for name in names if name.isdigit())]) + 1
 
 
-def _split_network(network, name, input_shape, family, outputs):
+def _split_network(network, name, input_shapes, family, outputs):
   """`params -> distribution` of a network ending in a distribution layer, and an example.
 
   Calling the distribution layer would also compute its tensor twin (a
@@ -433,9 +484,10 @@ def _split_network(network, name, input_shape, family, outputs):
     ) from None
 
   def distribution(inputs):
-    return last.make_distribution(params(inputs, training=False))
+    inputs = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+    return last.make_distribution(params(inputs if len(inputs) > 1 else inputs[0], training=False))
 
-  example = distribution(tf.zeros([1, *input_shape]))
+  example = distribution([tf.zeros([1, *shape]) for shape in input_shapes])
   try:
     outputs(example)
   except (TypeError, NotImplementedError):
@@ -485,88 +537,6 @@ def _unique_variables(*collections):
         seen.add(variable.ref())
         result.append(variable)
   return result
-
-
-def _assert(condition, *data):
-  return tf.debugging.Assert(condition, list(data), summarize=16)
-
-
-def _assert_shape(x, name, inner_shape):
-  """Asserts that `x` has shape `[batch_size, *inner_shape]` with `batch_size >= 1`."""
-  shape = tf.shape(x)
-  rank = len(inner_shape) + 1
-  # Padded, so that a wrong rank compares unequal instead of failing to compare.
-  padded = tf.concat([shape, tf.zeros([rank], tf.int32)], 0)[:rank]
-  shape_ok = tf.logical_and(
-    tf.equal(tf.size(shape), rank),
-    tf.logical_and(padded[0] >= 1, tf.reduce_all(tf.equal(padded[1:], inner_shape))),
-  )
-  dims = ', '.join(str(d) for d in inner_shape)
-  return _assert(
-    shape_ok, f'`{name}` must have shape [batch_size, {dims}], batch_size >= 1; got', shape
-  )
-
-
-def _check_data(x, name, event_shape, unit_interval=True):
-  """`x` after asserting shape `[n, *event_shape]`, finite values and range [0, 1]."""
-  asserts = [_assert_shape(x, name, event_shape)]
-  with tf.control_dependencies(asserts):
-    finite = tf.reduce_all(tf.math.is_finite(x))
-    asserts.append(_assert(finite, f'`{name}` must not contain NaN or Inf values.'))
-  if not unit_interval:
-    with tf.control_dependencies(asserts):
-      return tf.identity(x)
-  with tf.control_dependencies(asserts):
-    in_range = tf.logical_and(tf.reduce_all(x >= 0.0), tf.reduce_all(x <= 1.0))
-    asserts.append(
-      _assert(
-        in_range,
-        f'`{name}` must hold values in [0, 1]; got values in',
-        tf.reduce_min(x),
-        tf.reduce_max(x),
-      )
-    )
-  with tf.control_dependencies(asserts):
-    return tf.identity(x)
-
-
-def _check_latents(z, latent_size):
-  """`z` after asserting shape `[n, latent_size]` and finite values."""
-  asserts = [_assert_shape(z, 'z', (latent_size,))]
-  with tf.control_dependencies(asserts):
-    finite = tf.reduce_all(tf.math.is_finite(z))
-    asserts.append(_assert(finite, '`z` must not contain NaN or Inf values.'))
-  with tf.control_dependencies(asserts):
-    return tf.identity(z)
-
-
-def _check_count(value, name):
-  """One positive int32 from a scalar, or from equal values (one per instance)."""
-  flat = tf.reshape(value, [-1])
-  message = f'`{name}` must be one positive integer (or the same one in every instance); got'
-  check = _assert(tf.size(flat) >= 1, message, value)
-  with tf.control_dependencies([check]):
-    first = flat[0]
-    ok = tf.logical_and(tf.reduce_all(tf.equal(flat, first)), first >= 1)
-    check = _assert(ok, message, value)
-  with tf.control_dependencies([check]):
-    return tf.identity(first)
-
-
-def _check_seed(seed):
-  """An int32 `[2]` seed from `[2]`, or from equal rows `[n, 2]` (one per instance)."""
-  shape = tf.shape(seed)
-  message = '`seed` must be 2 int32 values (or the same 2 in every instance); got'
-  shape_ok = tf.logical_and(
-    tf.logical_or(tf.equal(tf.size(shape), 1), tf.equal(tf.size(shape), 2)),
-    tf.logical_and(tf.equal(tf.concat([[0], shape], 0)[-1], 2), tf.size(seed) >= 2),
-  )
-  check = _assert(shape_ok, message, seed)
-  with tf.control_dependencies([check]):
-    rows = tf.reshape(seed, [-1, 2])
-    check = _assert(tf.reduce_all(tf.equal(rows, rows[0])), message, seed)
-  with tf.control_dependencies([check]):
-    return tf.identity(rows[0])
 
 
 def _write_warmup(module, directory):

@@ -1,133 +1,116 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
-"""Trains a VAE: `python -m tfvae.train [--flags]` (the main job)."""
+"""The main job: `python -m tfvae.train [--flags]` trains a VAE and writes the run.
+
+Its flags are the fields of `tfvae.config.JobConfig` (same names, same
+defaults, same help), plus where the run goes: `--model_dir`,
+`--export_base` and `--verbose`.
+"""
+
+import dataclasses
+import typing
 
 from absl import app
 from absl import flags
 from absl import logging
 
-from tfvae import datasets as datasets_lib
-from tfvae import decoder as decoder_lib
-from tfvae import encoder as encoder_lib
+from tfvae import config as config_lib
 from tfvae import experiment as experiment_lib
-from tfvae import vae as vae_lib
 
-__all__ = ['main', 'run']
+__all__ = ['config_from_flags', 'define_flags', 'main', 'run']
 
-_ARCHITECTURE = flags.DEFINE_enum(
-  'architecture',
-  default='dense',
-  enum_values=list(encoder_lib.ARCHITECTURES),
-  help='Encoder/decoder family.',
-)
-_BATCH_SIZE = flags.DEFINE_integer('batch_size', default=128, help='Global batch size.')
-_DATA_DIR = flags.DEFINE_string(
-  'data_dir',
-  default=None,
-  help='Directory with the IDX files of mnist / fashion_mnist (for example '
-  '/usr/share/datasets/fashion-mnist); by default they are downloaded.',
-)
-_DATASET = flags.DEFINE_string(
-  'dataset',
-  default='digits',
-  help=f'One of {list(datasets_lib.DATASETS)}, or a .npz/.npy file of images in [0, 1].',
-)
-_EPOCHS = flags.DEFINE_integer('epochs', default=100, help='Passes over the training set.')
-_EXPORT_BASE = flags.DEFINE_string(
-  'export_base',
-  default=None,
-  help='If set, export the trained model for TensorFlow Serving to the next version '
-  'directory <export_base>/<version>/ (see python -m tfvae.export).',
-)
-_HIDDEN_UNITS = flags.DEFINE_list(
-  'hidden_units',
-  default=None,
-  help='Encoder widths (dense) or filters (conv); the decoder mirrors them. '
-  'Default: 512,256 (dense) or 32,64 (conv).',
-)
-_FREE_BITS = flags.DEFINE_float(
-  'free_bits', default=0.0, help="Floor in nats on each latent dimension's KL (diagonal posterior)."
-)
-_JIT_COMPILE = flags.DEFINE_enum(
-  'jit_compile',
-  default='auto',
-  enum_values=['auto', 'true', 'false'],
-  help='Compile the training step with XLA.',
-)
-_KL_WEIGHT = flags.DEFINE_float('kl_weight', default=1.0, help='Weight of the KL term.')
-_KL_WARMUP_EPOCHS = flags.DEFINE_integer(
-  'kl_warmup_epochs', default=0, help='Ramp the KL weight from 0 over this many epochs.'
-)
-_LATENT_SIZE = flags.DEFINE_integer('latent_size', default=32, help='Dimension of z.')
-_LEARNING_RATE = flags.DEFINE_float('learning_rate', default=1e-3, help="Adam's learning rate.")
-_LIKELIHOOD = flags.DEFINE_enum(
-  'likelihood', default='bernoulli', enum_values=list(decoder_lib.LIKELIHOODS),
-  help='p(x|z): bernoulli (binarized data), continuous_bernoulli or gaussian (grey levels).',
-)  # fmt: skip
-_MODEL_DIR = flags.DEFINE_string(
-  'model_dir',
-  default=None,
-  help='Output directory (default: tfvae_runs/<dataset>-<time>). Rerun with the same '
-  'flags to resume an interrupted run.',
-)
-_NUM_SAMPLES = flags.DEFINE_integer(
-  'num_samples', default=1, help='Posterior samples per example in the objective.'
-)
-_OBJECTIVE = flags.DEFINE_enum(
-  'objective', default='elbo', enum_values=list(vae_lib.OBJECTIVES),
-  help='elbo, or iwae (importance-weighted bound with --num_samples).',
-)  # fmt: skip
-_POSTERIOR = flags.DEFINE_enum(
-  'posterior', default='diagonal', enum_values=list(encoder_lib.POSTERIORS),
-  help='q(z|x): diagonal, full_covariance or iaf.',
-)  # fmt: skip
-_PRIOR = flags.DEFINE_enum(
-  'prior', default='standard_normal', enum_values=list(experiment_lib.PRIORS),
-  help='p(z): standard_normal, mixture (10 learnable Gaussians) or vamp (VampPrior).',
-)  # fmt: skip
-_SEED = flags.DEFINE_integer('seed', default=0, help='Seed for initialization and data.')
-_STRATEGY = flags.DEFINE_enum(
-  'strategy',
-  default='default',
-  enum_values=list(experiment_lib.STRATEGIES),
-  help='tf.distribute strategy; multi_worker reads TF_CONFIG.',
-)
-_VERBOSE = flags.DEFINE_integer('verbose', default=1, help='Keras progress output: 0, 1 or 2.')
+# `jit_compile`, and any other optional yes/no option, as a three-way flag.
+_TRISTATE = {'auto': None, 'true': True, 'false': False}
+
+
+def define_flags(flag_values=flags.FLAGS):
+  """Defines one flag per `JobConfig` option, and the run's own flags."""
+  hints = typing.get_type_hints(config_lib.JobConfig)
+  for field in sorted(dataclasses.fields(config_lib.JobConfig), key=lambda f: f.name):
+    _define(field, hints[field.name], flag_values)
+  flags.DEFINE_string(
+    'export_base',
+    default=None,
+    help='If set, export the trained model for TensorFlow Serving to the next version '
+    'directory <export_base>/<version>/ (see python -m tfvae.export).',
+    flag_values=flag_values,
+  )
+  flags.DEFINE_string(
+    'model_dir',
+    default=None,
+    help='Output directory (default: tfvae_runs/<dataset>-<time>). Rerun with the same '
+    'flags to resume an interrupted run.',
+    flag_values=flag_values,
+  )
+  flags.DEFINE_integer(
+    'verbose', default=1, help='Keras progress output: 0, 1 or 2.', flag_values=flag_values
+  )
+
+
+def config_from_flags(flag_values=flags.FLAGS) -> config_lib.JobConfig:
+  """The `JobConfig` the flags give (validated; a bad value raises `ValueError`)."""
+  hints = typing.get_type_hints(config_lib.JobConfig)
+  options = {}
+  for field in dataclasses.fields(config_lib.JobConfig):
+    value = flag_values[field.name].value
+    types = typing.get_args(hints[field.name]) or (hints[field.name],)
+    if bool in types and type(None) in types:
+      value = _TRISTATE[value]
+    elif tuple in types and value is not None:
+      try:
+        value = tuple(int(v) for v in value)
+      except ValueError:
+        raise ValueError(
+          f'--{field.name} must be integers separated by commas; got {",".join(value)}.'
+        ) from None
+    options[field.name] = value
+  return config_lib.JobConfig(**options)
 
 
 def main(argv):
+  """Trains as the flags say (absl entry point)."""
   del argv  # Unused.
   if not flags.FLAGS['verbosity'].present:
     logging.set_verbosity(logging.WARNING)  # TensorFlow logs every checkpoint at INFO.
-  hidden_units = _HIDDEN_UNITS.value
+  try:
+    config = config_from_flags()
+  except ValueError as error:
+    raise app.UsageError(str(error)) from None
   experiment_lib.train(
-    dataset=_DATASET.value,
-    data_dir=_DATA_DIR.value,
-    architecture=_ARCHITECTURE.value,
-    latent_size=_LATENT_SIZE.value,
-    hidden_units=None if hidden_units is None else [int(u) for u in hidden_units],
-    epochs=_EPOCHS.value,
-    batch_size=_BATCH_SIZE.value,
-    learning_rate=_LEARNING_RATE.value,
-    kl_weight=_KL_WEIGHT.value,
-    seed=_SEED.value,
-    model_dir=_MODEL_DIR.value,
-    strategy=_STRATEGY.value,
-    jit_compile={'auto': None, 'true': True, 'false': False}[_JIT_COMPILE.value],
-    posterior=_POSTERIOR.value,
-    likelihood=_LIKELIHOOD.value,
-    prior=_PRIOR.value,
-    objective=_OBJECTIVE.value,
-    num_samples=_NUM_SAMPLES.value,
-    free_bits=_FREE_BITS.value,
-    kl_warmup_epochs=_KL_WARMUP_EPOCHS.value,
-    verbose=_VERBOSE.value,
-    export_base=_EXPORT_BASE.value,
+    config,
+    model_dir=flags.FLAGS.model_dir,
+    export_base=flags.FLAGS.export_base,
+    verbose=flags.FLAGS.verbose,
   )
 
 
 def run():
   """Console-script entry point."""
+  define_flags()
   app.run(main)
+
+
+def _define(field, hint, flag_values):
+  """One flag for a `JobConfig` field, by its type."""
+  types = typing.get_args(hint) or (hint,)
+  choices = field.metadata['choices']
+  kwargs = dict(default=field.default, help=field.metadata['help'], flag_values=flag_values)
+  if bool in types and type(None) in types:
+    kwargs['default'] = next(k for k, v in _TRISTATE.items() if v is field.default)
+    flags.DEFINE_enum(field.name, enum_values=list(_TRISTATE), **kwargs)
+  elif bool in types:
+    flags.DEFINE_bool(field.name, **kwargs)
+  elif tuple in types:
+    flags.DEFINE_list(field.name, **kwargs)
+  elif str in types and choices:
+    flags.DEFINE_enum(field.name, enum_values=list(choices), **kwargs)
+  elif str in types:
+    flags.DEFINE_string(field.name, **kwargs)
+  elif int in types:
+    flags.DEFINE_integer(field.name, **kwargs)
+  elif float in types:
+    flags.DEFINE_float(field.name, **kwargs)
+  else:
+    raise TypeError(f'JobConfig.{field.name}: no flag type for {hint}.')
 
 
 if __name__ == '__main__':

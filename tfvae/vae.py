@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfvae import conditioning as conditioning_lib
 from tfvae import divergence as divergence_lib
 from tfvae import layers as layers_lib
 from tfvae import objective as objective_lib
@@ -138,8 +139,7 @@ class VAE(keras.Model):
     keras.check_keras2(prior, 'prior')
     self.encoder = encoder
     self.decoder = decoder
-    self.event_shape = _event_shape(encoder, decoder)
-    self.latent_size = _latent_size(encoder, decoder)
+    self.event_shape, self.latent_size, self.condition_size = _network_shapes(encoder, decoder)
     regularizer = layers_lib.find_kl_regularizer(encoder)
     if kl_weight is None:
       kl_weight = 1.0 if regularizer is None else float(regularizer.kl_weight.numpy())
@@ -208,13 +208,15 @@ class VAE(keras.Model):
       self._kl_weight = tf.Variable(kl_weight, trainable=False, dtype=tf.float32, name='kl_weight')
     self._regularizer = regularizer
     self._prior = prior
+    if learnable_prior:
+      _check_prior_fits(prior, self.condition_size)
     # Real-valued data for a Gaussian likelihood; values in [0, 1] otherwise.
     family = layers_lib.likelihood_family(decoder)
     self._real_valued = family == 'gaussian'
     self._binary = family == 'bernoulli'
     self._warned_not_binary = False
-    if self.free_bits and learnable_prior:
-      raise ValueError('`free_bits` needs a diagonal Gaussian prior, not a learnable prior.')
+    if self.free_bits and learnable_prior and not prior.diagonal_gaussian:
+      raise ValueError(f'`free_bits` needs a diagonal Gaussian prior; got {type(prior).__name__}.')
     posterior_layer = distributions.distribution_layer(encoder)
     if self.free_bits and not isinstance(posterior_layer, layers_lib.MultivariateNormalDiag):
       raise ValueError(
@@ -226,8 +228,32 @@ class VAE(keras.Model):
 
   @property
   def prior(self) -> tfd.Distribution:
-    """p(z), `event_shape [latent_size]` (built anew from a learnable prior's weights)."""
-    return self._prior_distribution()
+    """p(z), `event_shape [latent_size]` (built anew from a learnable prior's weights).
+
+    Raises:
+      ValueError: for a conditional prior p(z|c); use `prior_distribution(c)`.
+    """
+    return self.prior_distribution()
+
+  def prior_distribution(self, condition=None) -> tfd.Distribution:
+    """p(z), or p(z|c) for a conditional prior, at the current weights.
+
+    Args:
+      condition: float `[batch_size, condition_size]` conditions (tensors);
+        only conditional priors use them.
+        Default value: `None`.
+
+    Returns:
+      A `tfd.Distribution` with `event_shape [latent_size]` and `batch_shape
+      []` (or `[batch_size]` for a conditional prior).
+    """
+    if not _is_learnable_prior(self._prior):
+      return self._prior
+    if self._prior.conditional and condition is None:
+      raise ValueError(
+        '`condition` is required: the prior is p(z|c); use `vae.prior_distribution(c)`.'
+      )
+    return self._prior.distribution(self.encoder, condition)
 
   @property
   def prior_layer(self):
@@ -253,21 +279,25 @@ class VAE(keras.Model):
   def call(self, inputs, training=None):
     """Evaluates the objective on a batch.
 
+    Args:
+      inputs: `x`, or `(x, c)` for a conditional VAE (`c` float
+        `[batch_size, condition_size]` or integer labels `[batch_size]`).
+      training: Keras' training flag.
+
     Returns:
       `dict` of `[batch_size]` tensors: `loss` (the objective per example),
       `reconstruction` (-log p(x|z), averaged over samples) and `kl`; with
       `gradient_estimator='dreg'` also the DReG surrogates.
     """
-    x = tf.convert_to_tensor(inputs)
-    posterior = self.encoder(x, training=training)
-    prior = self._prior_distribution()
+    x, condition = self._split(inputs)
+    posterior = self._encode(x, condition, training)
+    prior = self.prior_distribution(condition)
     if self.objective == 'elbo' and self.num_samples == 1:
       z = tf.convert_to_tensor(posterior)
-      likelihood = self.decoder(z, training=training)
       parts = objective_lib.negative_elbo(
         x,
         posterior,
-        likelihood,
+        self._decode(z, condition, training),
         prior,
         kl_weight=self._kl_weight,
         analytic_kl=self.analytic_kl,
@@ -275,20 +305,24 @@ class VAE(keras.Model):
         free_bits=self.free_bits,
       )._asdict()
     else:
-      parts = self._multi_sample_objective(x, posterior, prior, training)
+      parts = self._multi_sample_objective(x, condition, posterior, prior, training)
     if self.objective == 'elbo' and self._regularizer is None:
       # The weighted KL term (with free bits, if any), once.
-      self.add_loss(tf.reduce_mean(parts['loss'] - parts['reconstruction']))
+      self.add_loss(_mean(parts['loss'] - parts['reconstruction']))
     return parts
 
-  def _multi_sample_objective(self, x, posterior, prior, training):
+  def _multi_sample_objective(self, x, condition, posterior, prior, training):
     z = posterior.sample(self.num_samples)  # [num_samples, batch_size, latent_size]
-    decode = lambda latents: self.decoder(latents, training=training)  # noqa: E731
     density = posterior
     if self.gradient_estimator == 'dreg':
       density = _stop_gradient_posterior(posterior)
     log_weights, log_likelihood = objective_lib.log_importance_weights(
-      x, density, decode, prior, z, return_log_likelihood=True
+      x,
+      density,
+      lambda latents: self._decode(latents, condition, training),
+      prior,
+      z,
+      return_log_likelihood=True,
     )
     reconstruction = -tf.reduce_mean(log_likelihood, axis=0)
     kl = divergence_lib.kl_divergence(posterior, prior, analytic=self.analytic_kl, z=z)
@@ -302,6 +336,19 @@ class VAE(keras.Model):
     if self.gradient_estimator == 'dreg':
       parts['dreg_encoder'], parts['dreg_decoder'] = objective_lib.dreg_surrogates(log_weights)
     return parts
+
+  def _encode(self, x, condition, training=False):
+    """q(z|x) (q(z|x, c)) from the encoder."""
+    if self.condition_size:
+      return self.encoder([x, condition], training=training)
+    return self.encoder(x, training=training)
+
+  def _decode(self, z, condition, training=False):
+    """p(x|z) (p(x|z, c)) for latents `[n * batch_size, latent_size]`, samples major."""
+    if not self.condition_size:
+      return self.decoder(z, training=training)
+    repeats = tf.shape(z)[0] // tf.shape(condition)[0]
+    return self.decoder([z, tf.tile(condition, [repeats, 1])], training=training)
 
   def compile(
     self,
@@ -331,6 +378,7 @@ class VAE(keras.Model):
 
     Raises:
       ValueError: if a `loss` is given.
+      TypeError: for a Keras 3 optimizer or metric.
     """
     if loss is not None:
       raise ValueError(
@@ -364,11 +412,11 @@ class VAE(keras.Model):
     self.compile(**config)
 
   def train_step(self, data):
-    x = self._unpack(data)
+    inputs = self._unpack(data)
     # Gradients are summed over replicas: scale each replica's to the mean.
     num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
     with tf.GradientTape(persistent=self.gradient_estimator == 'dreg') as tape:
-      parts = self(x, training=True)
+      parts = self(inputs, training=True)
       loss = self._total_loss(parts)
       replica_loss = loss / num_replicas
     if self.gradient_estimator == 'dreg':
@@ -383,8 +431,8 @@ class VAE(keras.Model):
     other_variables = [v for v in self.trainable_variables if id(v) not in encoder_ids]
     with tape:
       regularization = tf.add_n(self.losses) if self.losses else 0.0
-      encoder_loss = (tf.reduce_mean(parts['dreg_encoder']) + regularization) / num_replicas
-      decoder_loss = (tf.reduce_mean(parts['dreg_decoder']) + regularization) / num_replicas
+      encoder_loss = (_mean(parts['dreg_encoder']) + regularization) / num_replicas
+      decoder_loss = (_mean(parts['dreg_decoder']) + regularization) / num_replicas
       scaled = isinstance(self.optimizer, keras.mixed_precision.LossScaleOptimizer)
       if scaled:
         encoder_loss = self.optimizer.get_scaled_loss(encoder_loss)
@@ -398,39 +446,46 @@ class VAE(keras.Model):
     self.optimizer.apply_gradients(zip(gradients, encoder_variables + other_variables))
 
   def test_step(self, data):
-    x = self._unpack(data)
-    parts = self(x, training=False)
+    parts = self(self._unpack(data), training=False)
     return self._update_trackers(self._total_loss(parts), parts)
 
   def predict_step(self, data):
-    return self.reconstruct(self._unpack(data))
+    x, condition = self._split(self._unpack(data))
+    return self._reconstruct(x, condition)
 
   def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
     """`tf_keras.Model.fit` on data `x` (arrays are checked before training).
 
-    `x` is a `[n, *event_shape]` array of values in [0, 1] or a
-    `tf.data.Dataset` of `x` or `(x, anything)` batches; `y` is ignored.
-    `validation_data` may also be a bare array.
+    `x` is a `[n, *event_shape]` array of values in [0, 1] (any finite values
+    for a Gaussian likelihood) or a `tf.data.Dataset` of `x` or `(x, y)`
+    batches. For an unconditional VAE `y` is ignored; for a conditional one
+    it is the condition `c`: `fit(x, c)`, or a dataset of `(x, c)`, with `c`
+    float `[n, condition_size]` or integer class labels `[n]`.
+    `validation_data` takes the same forms (a bare array too).
     """
     _check_callbacks(kwargs)
-    x = self._check_data(x, 'x')
+    x, y = self._check_data(x, y, 'x')
     if validation_data is not None:
-      validation_data = self._check_data(validation_data, 'validation_data')
-      if isinstance(validation_data, np.ndarray):
-        validation_data = (validation_data,)
+      validation_data = self._check_validation_data(validation_data)
     return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
 
   def evaluate(self, x=None, y=None, *args, **kwargs):
-    """`tf_keras.Model.evaluate` on data `x`; `y` is ignored."""
+    """`tf_keras.Model.evaluate` on data `x` (and conditions `y`, if conditional)."""
     _check_callbacks(kwargs)
-    return super().evaluate(self._check_data(x, 'x'), y, *args, **kwargs)
+    x, y = self._check_data(x, y, 'x')
+    return super().evaluate(x, y, *args, **kwargs)
 
-  def predict(self, x, *args, **kwargs):
-    """Deterministic reconstructions, same shape as `x` (see `reconstruct`)."""
+  def predict(self, x, *args, condition=None, **kwargs):
+    """Deterministic reconstructions, same shape as `x` (see `reconstruct`).
+
+    A conditional VAE takes its conditions as `condition=c`, or `x` as a
+    dataset of `(x, c)`.
+    """
     _check_callbacks(kwargs)
-    return super().predict(self._check_data(x, 'x'), *args, **kwargs)
+    x, condition = self._check_data(x, condition, 'x')
+    return super().predict(x if condition is None else (x, condition), *args, **kwargs)
 
-  def reconstruct(self, x) -> tf.Tensor:
+  def reconstruct(self, x, condition=None) -> tf.Tensor:
     """The likelihood's mean at the posterior's point estimate: E[x | z = E_q z].
 
     The point estimate is the posterior mean, or for a flow posterior the
@@ -438,32 +493,55 @@ class VAE(keras.Model):
 
     Args:
       x: `[batch_size, *event_shape]` data.
+      condition: for a conditional VAE, float `[batch_size, condition_size]`
+        conditions or integer labels `[batch_size]` (the class to reconstruct
+        `x` as); must be `None` otherwise.
+        Default value: `None`.
 
     Returns:
       `[batch_size, *event_shape]` means (probabilities for Bernoulli pixels);
       deterministic.
     """
-    posterior = self.encoder(self._as_tensor(x), training=False)
-    return self.decoder(layers_lib.point_estimate(posterior), training=False).mean()
+    return self._reconstruct(*self._as_tensors(x, condition))
 
-  def elbo(self, x) -> tf.Tensor:
-    """Per-example ELBO (`kl_weight` 1), one posterior sample: `[batch_size]` nats."""
-    parts = self(self._as_tensor(x), training=False)
-    return -(parts['reconstruction'] + parts['kl'])
+  def _reconstruct(self, x, condition):
+    posterior = self._encode(x, condition)
+    return self._decode(layers_lib.point_estimate(posterior), condition).mean()
 
-  def log_likelihood(
-    self, x, num_samples: int = 1000, seed=None, chunk_size: int | None = None
-  ) -> tf.Tensor:
-    """Importance-weighted estimate of log p(x) per example, in nats.
-
-    log p(x) ~= logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K,
-    z_k ~ q(z|x) (Burda et al., 2016): a lower bound in expectation that
-    tightens as `num_samples` grows. Samples are processed in chunks with a
-    running log-sum-exp, so memory is bounded by `chunk_size * batch_size`
-    decoded examples whatever `num_samples` is.
+  def elbo(self, x, condition=None) -> tf.Tensor:
+    """Per-example ELBO (`kl_weight` 1), one posterior sample: `[batch_size]` nats.
 
     Args:
       x: `[batch_size, *event_shape]` data.
+      condition: the conditions of a conditional VAE (see `reconstruct`).
+        Default value: `None`.
+    """
+    x, condition = self._as_tensors(x, condition)
+    parts = self(x if condition is None else (x, condition), training=False)
+    return -(parts['reconstruction'] + parts['kl'])
+
+  def log_likelihood(
+    self,
+    x,
+    condition=None,
+    num_samples: int = 1000,
+    seed=None,
+    chunk_size: int | None = None,
+  ) -> tf.Tensor:
+    """Importance-weighted estimate of log p(x) (log p(x|c)) per example, in nats.
+
+    log p(x) ~= logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K,
+    z_k ~ q(z|x) (Burda et al., 2016): a lower bound in expectation that
+    tightens as `num_samples` grows; for a conditional VAE every term is
+    conditioned on `c`. Samples are processed in chunks with a running
+    log-sum-exp, so memory is bounded by `chunk_size * batch_size` decoded
+    examples whatever `num_samples` is.
+
+    Args:
+      x: `[batch_size, *event_shape]` data.
+      condition: the conditions of a conditional VAE (see `reconstruct`);
+        `None` for an unconditional one.
+        Default value: `None`.
       num_samples: K, importance samples per example.
         Default value: `1000`.
       seed: an `int` or int32 `[2]` seed; the same seed gives the same
@@ -482,7 +560,7 @@ class VAE(keras.Model):
         Autoencoders. In ICLR, 2016. https://arxiv.org/abs/1509.00519
     """
     num_samples = checks.check_positive_int(num_samples, 'num_samples')
-    x = self._as_tensor(x)
+    x, condition = self._as_tensors(x, condition)
     if chunk_size is None:
       chunk_size = int(objective_lib.chunk_size_for(num_samples, tf.shape(x)[0]))
     chunk_size = checks.check_positive_int(chunk_size, 'chunk_size')
@@ -491,18 +569,22 @@ class VAE(keras.Model):
       if seed is not None
       else tf.random.uniform([2], maxval=2**31 - 1, dtype=tf.int32)
     )
-    return self._log_likelihood_fn(x, tf.constant(num_samples), seed, tf.constant(chunk_size))
+    return self._log_likelihood_fn(
+      x, condition, tf.constant(num_samples), seed, tf.constant(chunk_size)
+    )
 
   @tf.function(reduce_retracing=True)
-  def _log_likelihood_fn(self, x, num_samples, seed, chunk_size):
+  def _log_likelihood_fn(self, x, condition, num_samples, seed, chunk_size):
     # A plain graph with XLA for log p(x|z) alone: TensorFlow's own (oneDNN)
     # kernels measured ~1.4x faster on CPU than XLA's for the decoder's large
     # products, and XLA ~2.5x faster for the elementwise work after them.
     return self.importance_weighted_log_likelihood(
-      x, num_samples, chunk_size, seed, jit_compile=True
+      x, num_samples, chunk_size, seed, jit_compile=True, condition=condition
     )
 
-  def importance_weighted_log_likelihood(self, x, num_samples, chunk_size, seed, jit_compile=False):
+  def importance_weighted_log_likelihood(
+    self, x, num_samples, chunk_size, seed, jit_compile=False, condition=None
+  ):
     """The graph behind `log_likelihood`; all arguments may be tensors.
 
     Args:
@@ -515,44 +597,67 @@ class VAE(keras.Model):
         graph (`tfvae.objective.log_importance_weights`); exports leave it off,
         as TF Serving runs XLA only when asked.
         Default value: `False`.
+      condition: float32 `[batch_size, condition_size]` conditions of a
+        conditional VAE.
+        Default value: `None`.
 
     Returns:
-      `[batch_size]` estimates of log p(x).
+      `[batch_size]` estimates of log p(x) (log p(x|c)).
     """
-    posterior = self.encoder(x, training=False)
-    decode = lambda z: self.decoder(z, training=False)  # noqa: E731
     return objective_lib.importance_weighted_log_likelihood(
       x,
-      posterior,
-      decode,
-      self._prior_distribution(),
+      self._encode(x, condition),
+      lambda z: self._decode(z, condition),
+      self.prior_distribution(condition),
       num_samples,
       chunk_size,
       seed,
       jit_compile=jit_compile,
     )
 
-  def sample(self, num_samples: int, seed=None, mean: bool = True) -> tf.Tensor:
-    """Draws images from the model: z ~ p(z), then p(x|z).
+  def sample(self, num_samples=None, seed=None, mean: bool = True, condition=None) -> tf.Tensor:
+    """Draws examples from the model: z ~ p(z) (p(z|c)), then p(x|z) (p(x|z, c)).
 
     Args:
-      num_samples: Python `int` > 0.
+      num_samples: Python `int` > 0, the number of examples; for a
+        conditional VAE, its conditions instead (`vae.sample(c)`: one example
+        per row of `c`).
       seed: an `int` or an int32 `[2]` stateless seed; the same seed gives the
-        same images.
+        same examples.
         Default value: `None` (random).
       mean: return the likelihood's mean (probabilities for Bernoulli
         pixels) instead of a draw.
         Default value: `True`.
+      condition: for a conditional VAE, float `[n, condition_size]`
+        conditions or integer labels `[n]`, one per example (the same as
+        passing them as `num_samples`).
+        Default value: `None`.
 
     Returns:
-      `[num_samples, *event_shape]` float tensor.
+      `[n, *event_shape]` float tensor.
     """
-    num_samples = checks.check_positive_int(num_samples, 'num_samples')
+    if self.condition_size and condition is None and not checks.is_integer(num_samples):
+      num_samples, condition = None, num_samples
+    if self.condition_size:
+      if condition is None:
+        raise ValueError(
+          '`condition` is required: the VAE is conditional; `vae.sample(c)` draws one '
+          'example per row of `c`.'
+        )
+      condition = tf.constant(conditioning_lib.check_condition(condition, self.condition_size))
+      count = int(condition.shape[0])
+      if num_samples is not None and checks.check_positive_int(num_samples, 'num_samples') != count:
+        raise ValueError(f'`num_samples`={num_samples} disagrees with the {count} conditions.')
+    else:
+      self._refuse_condition(condition)
+      count = checks.check_positive_int(num_samples, 'num_samples')
     prior_seed, likelihood_seed = (
       (None, None) if seed is None else tfp.random.split_seed(checks.stateless_seed(seed))
     )
-    z = self._prior_distribution().sample(num_samples, seed=prior_seed)
-    likelihood = self.decoder(z, training=False)
+    prior = self.prior_distribution(condition)
+    shape = [] if prior.batch_shape.rank else [count]
+    z = prior.sample(shape, seed=prior_seed)
+    likelihood = self._decode(z, condition)
     return likelihood.mean() if mean else likelihood.sample(seed=likelihood_seed)
 
   def get_config(self):
@@ -599,18 +704,13 @@ class VAE(keras.Model):
     # resets the trackers through `metrics`.
     self._trackers = [keras.metrics.Mean(name=name) for name in ('loss', 'reconstruction', 'kl')]
 
-  def _prior_distribution(self):
-    if _is_learnable_prior(self._prior):
-      return self._prior.distribution(self.encoder)
-    return self._prior
-
   def _total_loss(self, parts):
     regularization = tf.add_n(self.losses) if self.losses else 0.0
     if self.objective == 'elbo':
       # The KL is in `self.losses` once (regularizer or `add_loss`), beside
       # any weight regularization.
-      return tf.reduce_mean(parts['reconstruction']) + regularization
-    return tf.reduce_mean(parts['loss']) + regularization
+      return _mean(parts['reconstruction']) + regularization
+    return _mean(parts['loss']) + regularization
 
   def _update_trackers(self, loss, parts):
     batch_size = tf.shape(parts['reconstruction'])[0]
@@ -621,23 +721,72 @@ class VAE(keras.Model):
     return {tracker.name: tracker.result() for tracker in self.metrics}
 
   def _unpack(self, data):
-    x, _, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+    """A batch of Keras data as the model's inputs: `x`, or `(x, c)` if conditional."""
+    x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
     if sample_weight is not None:
       raise ValueError('`sample_weight` is not supported by tfvae.VAE.')
-    return x
+    if not self.condition_size:
+      return x  # `y` (labels, say) is not part of an unconditional model.
+    if y is None and isinstance(x, (tuple, list)) and len(x) == 2:
+      x, y = x
+    if y is None:
+      raise ValueError(
+        'The VAE is conditional, but the data hold no condition: give batches of (x, c).'
+      )
+    return x, conditioning_lib.as_condition(y, self.condition_size)
 
-  def _as_tensor(self, x):
+  def _split(self, inputs):
+    """`(x, c)` tensors from `x` or `(x, c)`; `c` is `None` for an unconditional VAE."""
+    if not self.condition_size:
+      return tf.convert_to_tensor(inputs), None
+    if not (isinstance(inputs, (tuple, list)) and len(inputs) == 2):
+      raise ValueError('The VAE is conditional: call it on (x, c).')
+    x, condition = inputs
+    return tf.convert_to_tensor(x), conditioning_lib.as_condition(condition, self.condition_size)
+
+  def _as_tensors(self, x, condition):
+    """Checked `(x, c)` tensors for the methods that take data."""
     if not tf.is_tensor(x):
       x = self.check_inputs(x, 'x')
     elif tf.executing_eagerly():
       self._warn_if_not_binary(x.numpy(), 'x')
-    return tf.convert_to_tensor(x, tf.float32)
+    x = tf.convert_to_tensor(x, tf.float32)
+    if not self.condition_size:
+      self._refuse_condition(condition)
+      return x, None
+    if checks.is_integer(condition):
+      raise TypeError(
+        f'`condition`={condition!r}: give one condition per example; counts such as '
+        '`num_samples` are keyword arguments: `log_likelihood(x, c, num_samples=1000)`.'
+      )
+    if condition is None:
+      raise ValueError(
+        '`condition` is required: the VAE is conditional (float [n, '
+        f'{self.condition_size}] conditions or integer class labels [n]).'
+      )
+    if not tf.is_tensor(condition) or tf.executing_eagerly():
+      condition = conditioning_lib.check_condition(
+        np.asarray(condition), self.condition_size, int(x.shape[0])
+      )
+    return x, conditioning_lib.as_condition(condition, self.condition_size)
+
+  def _refuse_condition(self, condition):
+    if condition is None:
+      return
+    if checks.is_integer(condition):
+      raise TypeError(
+        f'`condition`={condition!r}: the VAE is unconditional, and counts such as '
+        '`num_samples` are keyword arguments: `log_likelihood(x, num_samples=1000)`.'
+      )
+    raise ValueError('`condition` must be None: the VAE is unconditional.')
 
   def check_inputs(self, x, name: str = 'x') -> np.ndarray:
     """Validates data for this model; returns it as a float32 array.
 
     Values must lie in [0, 1] (Bernoulli-family likelihoods) or be finite
-    (Gaussian likelihood), with shape `[n, *event_shape]`.
+    (Gaussian likelihood), with shape `[n, *event_shape]`. Grey levels given
+    to a Bernoulli likelihood warn, once per model: their `log_prob` is not a
+    log-likelihood.
 
     Raises:
       TypeError: non-numeric data.
@@ -665,34 +814,113 @@ class VAE(keras.Model):
       stacklevel=4,
     )
 
-  def _check_data(self, data, name):
-    """Checks arrays eagerly and datasets by their element spec."""
-    if data is None:
+  def _check_data(self, x, y, name):
+    """Checks `fit`/`evaluate`/`predict` data: arrays eagerly, datasets by their spec.
+
+    Returns `(x, y)`: for a conditional VAE given `x=(x, c)`, `(x, c)`.
+    """
+    if x is None:
       raise ValueError(f'`{name}` is required.')
-    if isinstance(data, tf.data.Dataset):
-      spec = data.element_spec
-      spec = spec[0] if isinstance(spec, tuple) else spec
-      if not isinstance(spec, tf.TensorSpec) or not spec.dtype.is_floating:
-        raise TypeError(f'`{name}` must yield float batches (or tuples of them); got {spec}.')
-      if self.event_shape is not None and not spec.shape[1:].is_compatible_with(self.event_shape):
+    if isinstance(x, _DATASETS):
+      self._check_dataset(x, name)
+      return x, y
+    if self.condition_size and y is None and isinstance(x, (tuple, list)) and len(x) == 2:
+      x, y = x
+    if not (isinstance(x, (np.ndarray, list)) or tf.is_tensor(x)):
+      raise TypeError(f'`{name}` must be an array or a tf.data.Dataset; got {type(x).__name__}.')
+    x = self.check_inputs(np.asarray(x), name)
+    if self.condition_size:
+      if y is None:
         raise ValueError(
-          f'`{name}` yields batches of shape {spec.shape}; the model takes '
-          f'[batch_size, {", ".join(map(str, self.event_shape))}].'
+          f'`{name}`: the VAE is conditional; give the conditions too: `fit(x, c)`, '
+          '`evaluate(x, c)`, `predict(x, condition=c)`, or a dataset of (x, c).'
         )
-      if self._binary and not self._warned_not_binary:
-        for batch in data.take(1):  # One batch: a dataset may be large.
-          batch = batch[0] if isinstance(batch, tuple) else batch
-          self._warn_if_not_binary(batch.numpy(), name)
+      y = conditioning_lib.check_condition(np.asarray(y), self.condition_size, len(x), 'c')
+    return x, y
+
+  def _check_validation_data(self, data):
+    if isinstance(data, _DATASETS):
+      self._check_dataset(data, 'validation_data')
       return data
-    if isinstance(data, (tuple, list)) and len(data) in (1, 2, 3):
-      return type(data)([self._check_data(data[0], name)] + list(data[1:]))
     if isinstance(data, (np.ndarray, list)) or tf.is_tensor(data):
-      return self.check_inputs(np.asarray(data), name)
-    raise TypeError(f'`{name}` must be an array or a tf.data.Dataset; got {type(data).__name__}.')
+      data = (data,)
+    if not isinstance(data, tuple) or not 1 <= len(data) <= 3:
+      raise TypeError(
+        '`validation_data` must be a dataset, an array, or a tuple (x,) or (x, c); got '
+        f'{type(data).__name__}.'
+      )
+    x, y = self._check_data(data[0], data[1] if len(data) > 1 else None, 'validation_data')
+    return (x,) + ((y,) if len(data) > 1 or y is not None else ()) + tuple(data[2:])
+
+  def _check_dataset(self, data, name):
+    spec = data.element_spec
+    parts = spec if isinstance(spec, tuple) else (spec,)
+    x_spec = parts[0]
+    if not isinstance(data, tf.data.Dataset) and not isinstance(x_spec, tf.TensorSpec):
+      return  # A distributed dataset of several replicas: Keras checks it per replica.
+    if not isinstance(x_spec, tf.TensorSpec) or not x_spec.dtype.is_floating:
+      raise TypeError(f'`{name}` must yield float batches (or tuples of them); got {spec}.')
+    if self.event_shape is not None and not x_spec.shape[1:].is_compatible_with(self.event_shape):
+      raise ValueError(
+        f'`{name}` yields batches of shape {x_spec.shape}; the model takes '
+        f'[batch_size, {", ".join(map(str, self.event_shape))}].'
+      )
+    if self.condition_size:
+      c_spec = parts[1] if len(parts) > 1 else None
+      valid = isinstance(c_spec, tf.TensorSpec) and (
+        (c_spec.dtype.is_integer and c_spec.shape.rank in (1, 2))
+        or (c_spec.dtype.is_floating and c_spec.shape[1:].is_compatible_with([self.condition_size]))
+      )
+      if not valid:
+        raise ValueError(
+          f'`{name}`: the VAE is conditional; its batches must be (x, c) with c float '
+          f'[batch_size, {self.condition_size}] or integer labels [batch_size]; got {spec}.'
+        )
+    if not isinstance(data, tf.data.Dataset):
+      return  # Distributed: no batch to look at without starting its workers' pipelines.
+    if (self._binary and not self._warned_not_binary) or self.condition_size:
+      for batch in data.take(1):  # One batch: a dataset may be large.
+        batch = batch if isinstance(batch, tuple) else (batch,)
+        self._warn_if_not_binary(batch[0].numpy(), name)
+        if self.condition_size:
+          conditioning_lib.check_condition(
+            batch[1].numpy(), self.condition_size, len(batch[0]), f'{name} (conditions)'
+          )
+
+
+# What `fit`, `evaluate` and `predict` take besides arrays.
+_DATASETS = (tf.data.Dataset, tf.distribute.DistributedDataset)
+
+
+def _check_prior_fits(prior, condition_size):
+  """Raises `ValueError` when a learnable prior cannot serve these networks."""
+  name = type(prior).__name__
+  if prior.conditional and not condition_size:
+    raise ValueError(
+      f'`prior`: {name} is p(z|c), but the encoder and decoder take no condition; build them '
+      'with `condition_size=K`.'
+    )
+  if prior.conditional and prior.condition_size != condition_size:
+    raise ValueError(
+      f'`prior` takes conditions of size {prior.condition_size}, the networks of size '
+      f'{condition_size}.'
+    )
+  if prior.needs_encoder and condition_size:
+    raise ValueError(
+      f'`prior`: {name} is made of the posteriors q(z|u) at learned pseudo-inputs, which a '
+      'conditional encoder q(z|x, c) does not give without pseudo-conditions; use the standard '
+      'normal, `prior.MixtureOfGaussians` or `prior.ConditionalGaussian`.'
+    )
 
 
 def _is_learnable_prior(prior):
   return isinstance(prior, prior_lib.LearnablePrior)
+
+
+def _mean(values):
+  """The mean of `values`, 0 for none (a replica may get an empty last batch)."""
+  total = tf.reduce_sum(values)
+  return tf.math.divide_no_nan(total, tf.cast(tf.size(values), total.dtype))
 
 
 def _check_callbacks(kwargs):
@@ -717,40 +945,57 @@ def _stop_gradient_posterior(posterior):
   )
 
 
-def _static_shape(model, attribute):
-  try:
-    shape = getattr(model, attribute)
-  except (AttributeError, RuntimeError):
-    return None
-  if isinstance(shape, list):
-    return None
-  return tuple(shape[1:]) if shape is not None else None
+def _network_shapes(encoder, decoder):
+  """`(event_shape, latent_size, condition_size)` of two networks that fit together.
 
-
-def _event_shape(encoder, decoder):
-  """The shape of one example, which the encoder takes and the decoder models."""
-  event_shape = _static_shape(encoder, 'input_shape')
+  Each is `None` where the networks do not say (subclassed models);
+  `condition_size` is `0` for unconditional networks.
+  """
+  encoder_inputs = _input_shapes(encoder)
+  decoder_inputs = _input_shapes(decoder)
+  event_shape = encoder_inputs[0] if encoder_inputs else None
+  encoder_outputs = getattr(encoder, 'outputs', None)
+  latent_size = encoder_outputs[0].shape[-1] if encoder_outputs else None
+  condition_size = 0
+  if encoder_inputs and decoder_inputs and len(encoder_inputs) != len(decoder_inputs):
+    raise ValueError(
+      f'`encoder` takes {len(encoder_inputs)} input(s) and `decoder` {len(decoder_inputs)}: '
+      'for a conditional VAE both take a condition (`make_encoder(..., condition_size=K)` and '
+      '`make_decoder(..., condition_size=K)`), otherwise neither does.'
+    )
+  for name, shapes in (('encoder', encoder_inputs), ('decoder', decoder_inputs)):
+    if shapes and len(shapes) > 2 or shapes and len(shapes) == 2 and len(shapes[1]) != 1:
+      raise ValueError(
+        f'`{name}` must take one input, or two ([data, condition], the condition a vector); '
+        f'got inputs of shapes {shapes}.'
+      )
+  if encoder_inputs and len(encoder_inputs) == 2:
+    condition_size = encoder_inputs[1][0]
+    if decoder_inputs and decoder_inputs[1][0] != condition_size:
+      raise ValueError(
+        f'`encoder` takes conditions of size {condition_size} but `decoder` of size '
+        f'{decoder_inputs[1][0]}.'
+      )
+  if latent_size is not None and decoder_inputs and decoder_inputs[0] != (latent_size,):
+    raise ValueError(
+      f'`decoder` takes inputs of shape {decoder_inputs[0]}, but `encoder` has latent size '
+      f'{latent_size}.'
+    )
   # A distribution layer's tensor twin has the shape of one draw: the event.
-  outputs = getattr(decoder, 'outputs', None)
-  modeled = tuple(outputs[0].shape[1:]) if outputs and len(outputs) == 1 else None
+  decoder_outputs = getattr(decoder, 'outputs', None)
+  modeled = tuple(decoder_outputs[0].shape[1:]) if decoder_outputs else None
   if event_shape is not None and modeled is not None and modeled != event_shape:
     raise ValueError(
       f'`encoder` takes examples of shape {event_shape}, but `decoder` returns distributions '
       f'over examples of shape {modeled}; build both for the same shape (`make_encoder('
       'input_shape=...)` and `make_decoder(..., output_shape=...)`).'
     )
-  return event_shape
+  return event_shape, latent_size, condition_size
 
 
-def _latent_size(encoder, decoder):
-  latent_size = None
-  outputs = getattr(encoder, 'outputs', None)
-  if outputs:
-    latent_size = outputs[0].shape[-1]
-  decoder_input = _static_shape(decoder, 'input_shape')
-  if latent_size is not None and decoder_input is not None and decoder_input != (latent_size,):
-    raise ValueError(
-      f'`decoder` takes inputs of shape {decoder_input}, but `encoder` has latent size '
-      f'{latent_size}.'
-    )
-  return latent_size
+def _input_shapes(model):
+  """The shapes of one example of each input of a functional model, or `None`."""
+  inputs = getattr(model, 'inputs', None)
+  if not inputs:
+    return None
+  return [tuple(t.shape[1:]) for t in inputs]

@@ -14,21 +14,23 @@ __all__ = [
   'check_positive_int',
   'check_real_array',
   'check_shape',
+  'check_standardization',
   'check_units',
+  'is_integer',
   'stateless_seed',
 ]
 
 
 def check_positive_int(value, name):
   """Returns `value` as an `int`, or raises `ValueError` naming `name`."""
-  if not _is_int(value) or value <= 0:
+  if not is_integer(value) or value <= 0:
     raise ValueError(f'`{name}` must be a positive integer; got {value!r}.')
   return int(value)
 
 
 def check_non_negative_int(value, name):
   """Returns `value` as an `int` >= 0, or raises `ValueError` naming `name`."""
-  if not _is_int(value) or value < 0:
+  if not is_integer(value) or value < 0:
     raise ValueError(f'`{name}` must be a non-negative integer; got {value!r}.')
   return int(value)
 
@@ -142,6 +144,39 @@ def check_real_array(x, name, event_shape=None):
   return array
 
 
+def check_standardization(standardization, event_shape, name='standardization'):
+  """`(loc, scale)` as float32 arrays of `event_shape`, or `None`.
+
+  Args:
+    standardization: `None`, or a pair of array-likes (or scalars) that
+      broadcast to `event_shape`: finite `loc`, finite `scale > 0`.
+    event_shape: the shape of one example.
+    name: the argument's name, for error messages.
+
+  Returns:
+    `None`, or `(loc, scale)`.
+
+  Raises:
+    ValueError: if it is not such a pair.
+  """
+  if standardization is None:
+    return None
+  if isinstance(standardization, dict):
+    standardization = (standardization.get('loc'), standardization.get('scale'))
+  try:
+    loc, scale = standardization
+    loc = np.broadcast_to(np.asarray(loc, np.float32), event_shape).copy()
+    scale = np.broadcast_to(np.asarray(scale, np.float32), event_shape).copy()
+  except (TypeError, ValueError):
+    raise ValueError(
+      f'`{name}` must be a pair (loc, scale) of arrays of shape {tuple(event_shape)}; got '
+      f'{standardization!r}.'
+    ) from None
+  if not (np.all(np.isfinite(loc)) and np.all(np.isfinite(scale)) and np.all(scale > 0)):
+    raise ValueError(f'`{name}` needs finite `loc` and finite `scale` > 0.')
+  return loc, scale
+
+
 def stateless_seed(seed, name='seed'):
   """An int32 `[2]` stateless seed from an `int` or an integer `[2]` seed."""
   if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
@@ -164,5 +199,6 @@ def _check_batch_shape(array, name, event_shape):
     )
 
 
-def _is_int(value):
+def is_integer(value) -> bool:
+  """Whether `value` is a Python or NumPy integer (not a `bool`)."""
   return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
