@@ -45,6 +45,7 @@ setuptools.setup(
     'console_scripts': [
       'tfvae-evaluate=tfvae.evaluate:run',
       'tfvae-export=tfvae.export:run',
+      'tfvae-score=tfvae.score:run',
       'tfvae-train=tfvae.train:run',
     ]
   },

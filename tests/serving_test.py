@@ -845,6 +845,41 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
         outputs = loaded.signatures[request.model_spec.signature_name](**inputs)
         self.assertTrue(all(np.all(np.isfinite(v)) for v in outputs.values()))
 
+  @test_util.parameterized.parameters('log_likelihood', 'complexity', 'reconstruction', 'elbo')
+  def test_anomaly_signature_scores_and_flags_as_the_library(self, score):
+    vae = _make_vae()
+    threshold = tfvae.anomaly.fit_threshold(vae, _images(40, seed=1), 0.2, score, num_samples=8)
+    path = serving.export_saved_model(vae, self.create_tempdir().full_path, anomaly=threshold)
+    x = _images(6, seed=2)
+    requests = {'anomaly': {'x': x, 'seed': _SEED}, 'reconstruct': {'x': x}}
+    expected_score = tf.function(tfvae.anomaly.score_batch, autograph=False)(
+      score,
+      tf.constant(x),
+      vae.posterior(x),
+      vae.likelihood,
+      vae.prior,
+      tf.constant(8),
+      tf.constant(_SEED),
+    ).numpy()
+    report, served = _serve_in_tensorflow_alone(path, requests, self.create_tempdir().full_path)
+    self.assertAllClose(served['anomaly/score'], expected_score, rtol=1e-5, atol=1e-5)
+    self.assertAllEqual(served['anomaly/is_anomaly'], expected_score > threshold.value)
+    _assert_core_ops_only(self, report)
+    # Deterministic for a seed; another seed, another estimate (but for the
+    # deterministic reconstruction error).
+    loaded = tf.saved_model.load(path).signatures['anomaly']
+    again = loaded(x=tf.constant(x), seed=tf.constant(_SEED))['score']
+    self.assertAllEqual(again, served['anomaly/score'])
+    other = loaded(x=tf.constant(x), seed=tf.constant(_SEED + 1))['score']
+    if score == 'reconstruction':
+      self.assertAllEqual(other, again)
+    else:
+      self.assertNotAllClose(other, again)
+    with self.assertRaisesRegex(
+      tf.errors.InvalidArgumentError, r'`x` must hold values in \[0, 1\]'
+    ):
+      loaded(x=tf.constant(x + 2.0), seed=tf.constant(_SEED))
+
   def test_rejects_what_it_cannot_serve(self):
     with self.assertRaisesRegex(TypeError, 'tfvae.VAE'):
       serving.export_saved_model(_make_vae().encoder, self.create_tempdir().full_path)

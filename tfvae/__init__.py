@@ -1,6 +1,7 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """tfvae: variational autoencoders whose networks are distributions."""
 
+from tfvae import anomaly
 from tfvae import callbacks
 from tfvae import conditioning
 from tfvae import config
@@ -38,6 +39,7 @@ __all__ = [
   'MultivariateNormalDiag',
   'MultivariateNormalTriL',
   'VAE',
+  'anomaly',
   'callbacks',
   'conditioning',
   'config',

@@ -116,6 +116,7 @@ def make_dataset(
   num_shards: int = 1,
   shard_index: int = 0,
   num_batches: int | None = None,
+  labels: bool | None = None,
 ) -> tf.data.Dataset:
   """One split's batches as the job feeds them to the model.
 
@@ -139,6 +140,8 @@ def make_dataset(
       workers whose shards differ in size take the same number of steps
       (an empty batch adds nothing to the loss or the gradients).
       Default value: `None`: no padding.
+    labels: yield `(x, labels)` batches.
+      Default value: `None`: for a conditional job.
 
   Returns:
     A `tf.data.Dataset`.
@@ -152,7 +155,7 @@ def make_dataset(
     batch_size or config.batch_size,
     shuffle=training,
     binarization=binarization,
-    labels=config.conditional,
+    labels=config.conditional if labels is None else labels,
     num_shards=num_shards,
     shard_index=shard_index,
     seed=config.seed,

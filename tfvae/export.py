@@ -5,6 +5,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from tfvae import anomaly as anomaly_lib
+from tfvae import evaluation as evaluation_lib
 from tfvae import experiment as experiment_lib
 from tfvae import serving as serving_lib
 
@@ -17,6 +19,9 @@ def export_run(
   version: int | None = None,
   overwrite: bool = False,
   warmup: bool = True,
+  anomaly_score: str | None = None,
+  false_positive_rate: float = 0.01,
+  num_samples: int = 1000,
 ) -> str:
   """Exports the model of a finished training run as a versioned SavedModel.
 
@@ -30,6 +35,14 @@ def export_run(
       Default value: `False`.
     warmup: write TF Serving warmup requests.
       Default value: `True`.
+    anomaly_score: one of `tfvae.anomaly.SCORES`: add an `anomaly` signature
+      whose threshold is calibrated on the run's validation split
+      (`tfvae.evaluation.calibrate_run`).
+      Default value: `None`: no `anomaly` signature.
+    false_positive_rate: the share of normal examples the threshold flags.
+      Default value: `0.01`.
+    num_samples: importance samples of the anomaly score.
+      Default value: `1000`.
 
   Returns:
     The path of the version directory written.
@@ -39,8 +52,13 @@ def export_run(
     FileExistsError: if the version exists and `overwrite` is false.
   """
   run = experiment_lib.load_run(model_dir)
+  threshold = None
+  if anomaly_score is not None:
+    threshold = evaluation_lib.calibrate_run(
+      model_dir, anomaly_score, false_positive_rate, num_samples
+    )
   return serving_lib.export_saved_model(
-    run.model, export_base, version=version, overwrite=overwrite, warmup=warmup
+    run.model, export_base, version=version, overwrite=overwrite, warmup=warmup, anomaly=threshold
   )
 
 
@@ -55,6 +73,9 @@ def main(argv):
     version=flags.FLAGS.version,
     overwrite=flags.FLAGS.overwrite,
     warmup=flags.FLAGS.warmup,
+    anomaly_score=flags.FLAGS.anomaly_score,
+    false_positive_rate=flags.FLAGS.false_positive_rate,
+    num_samples=flags.FLAGS.num_samples,
   )
   print(f'tfvae: exported {path}')
 
@@ -69,6 +90,21 @@ def _define_flags():
   # Defined when the command starts, not on import: importing this module (as
   # the API and doctest walkers do) must not claim flag names such as
   # `model_dir` that other entry points define too.
+  flags.DEFINE_enum(
+    'anomaly_score',
+    default=None,
+    enum_values=list(anomaly_lib.SCORES),
+    help="Add an `anomaly` signature with this score, its threshold calibrated on the run's "
+    'validation split.',
+  )
+  flags.DEFINE_float(
+    'false_positive_rate',
+    default=0.01,
+    help='With --anomaly_score: the share of normal examples the threshold flags.',
+  )
+  flags.DEFINE_integer(
+    'num_samples', default=1000, help='With --anomaly_score: importance samples of the score.'
+  )
   flags.DEFINE_string(
     'export_base',
     default=None,

@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfvae import anomaly as anomaly_lib
 from tfvae import layers as layers_lib
 from tfvae import objective as objective_lib
 from tfvae import vae as vae_lib
@@ -96,7 +97,12 @@ class ServingModule(tf.Module):
   TensorShape([4, 8, 8, 1])
   """
 
-  def __init__(self, vae: vae_lib.VAE, name: str = 'tfvae_serving'):
+  def __init__(
+    self,
+    vae: vae_lib.VAE,
+    anomaly: anomaly_lib.Threshold | None = None,
+    name: str = 'tfvae_serving',
+  ):
     """Traces the signatures of `vae`.
 
     Args:
@@ -106,6 +112,12 @@ class ServingModule(tf.Module):
         `tfd.ContinuousBernoulli` or `tfd.Normal` (every family of
         `make_encoder` and `make_decoder`), each a functional or `Sequential`
         model ending in a distribution layer; any prior.
+      anomaly: a calibrated `tfvae.anomaly.Threshold`: adds the signature
+        `anomaly`, `x` (and `condition`) and `seed` -> `score` float32 `[n]`
+        and `is_anomaly` bool `[n]` (`score > threshold`), the score computed
+        as `tfvae.anomaly.scores` computes it, with the threshold's
+        `num_samples`.
+        Default value: `None`: no `anomaly` signature.
       name: name of the module.
         Default value: `'tfvae_serving'`.
 
@@ -117,6 +129,20 @@ class ServingModule(tf.Module):
     super().__init__(name=name)
     if not isinstance(vae, vae_lib.VAE):
       raise TypeError(f'`vae` must be a tfvae.VAE; got {type(vae).__name__}.')
+    if anomaly is not None and not isinstance(anomaly, anomaly_lib.Threshold):
+      raise TypeError(
+        f'`anomaly` must be a tfvae.anomaly.Threshold (anomaly.calibrate); got {anomaly!r}.'
+      )
+    if anomaly is not None:
+      if anomaly.score == 'complexity' and len(vae.event_shape) != 3:
+        raise ValueError(
+          "`anomaly`: the 'complexity' score needs images [height, width, channels]."
+        )
+      if anomaly.score != 'reconstruction' and anomaly.num_samples < 1:
+        raise ValueError(
+          f'`anomaly`: the {anomaly.score!r} score needs `num_samples` >= 1; got '
+          f'{anomaly.num_samples}.'
+        )
     if vae.event_shape is None or vae.latent_size is None:
       raise ValueError('`vae` must have a known `event_shape` and `latent_size` to be exported.')
     condition_size = int(vae.condition_size or 0)
@@ -138,6 +164,7 @@ class ServingModule(tf.Module):
       # What `reconstruct` and `sample` call the likelihood's mean.
       mean_name=_mean_name(example),
       unit_interval=not isinstance(example.distribution, tfd.Normal),
+      threshold=anomaly,
     )
     # Only the variables are tracked: tracking the Keras models themselves can
     # fail at save (their distribution layers and regularizers).
@@ -169,6 +196,7 @@ class ServingModule(tf.Module):
       self.sample = function(self._sample, num, seed)
     self.elbo = function(self._elbo, x, *c, seed)
     self.log_likelihood = function(self._log_likelihood, x, *c, num_samples, seed)
+    self.anomaly = function(self._anomaly, x, *c, seed) if anomaly is not None else None
 
   @property
   def event_shape(self) -> tuple:
@@ -196,6 +224,7 @@ class ServingModule(tf.Module):
       'sample': self.sample,
       'elbo': self.elbo,
       'log_likelihood': self.log_likelihood,
+      'anomaly': self.anomaly,
     }
     return {
       name: function.get_concrete_function()
@@ -219,6 +248,7 @@ class ServingModule(tf.Module):
       'sample': {**c, **seed} if c else {'num': np.int32(1), **seed},
       'elbo': {**x, **c, **seed},
       'log_likelihood': {**x, **c, 'num_samples': np.int32(2), **seed},
+      'anomaly': {**x, **c, **seed},
     }
     return {name: inputs[name] for name in self.signatures}
 
@@ -291,6 +321,21 @@ class ServingModule(tf.Module):
     )
     return {'elbo': -(parts.reconstruction + parts.kl)}
 
+  def _anomaly(self, x, *condition_and_seed):
+    *condition, seed = condition_and_seed
+    x, condition = self._inputs(x, condition[0] if condition else None)
+    threshold = self._threshold
+    score = anomaly_lib.score_batch(
+      threshold.score,
+      x,
+      self._encoded(x, condition),
+      lambda z: self._decoded(z, condition),
+      self._vae.prior_distribution(condition),
+      tf.constant(threshold.num_samples),
+      graph_checks.check_seed(seed),
+    )
+    return {'score': score, 'is_anomaly': score > threshold.value}
+
   def _log_likelihood(self, x, *rest):
     *condition, num_samples, seed = rest
     x, condition = self._inputs(x, condition[0] if condition else None)
@@ -315,6 +360,7 @@ def export_saved_model(
   version: int | None = None,
   overwrite: bool = False,
   warmup: bool = True,
+  anomaly: anomaly_lib.Threshold | None = None,
 ) -> str:
   """Writes `vae` as a SavedModel to `export_base/<version>/`, the layout TF Serving polls.
 
@@ -346,6 +392,9 @@ def export_saved_model(
       Default value: `False`.
     warmup: write the warmup requests.
       Default value: `True`.
+    anomaly: a calibrated `tfvae.anomaly.Threshold`, for an `anomaly`
+      signature (see `ServingModule`).
+      Default value: `None`.
 
   Returns:
     The path of the version directory written.
@@ -385,7 +434,7 @@ def export_saved_model(
         f'{path} exists; pick another `version`, pass `version=None` for the next one, '
         'or `overwrite=True`.'
       )
-  module = ServingModule(vae)
+  module = ServingModule(vae, anomaly=anomaly)
   tf.io.gfile.makedirs(export_base)
   staging = os.path.join(export_base, f'.tmp-{uuid.uuid4().hex[:12]}')
   try:

@@ -504,6 +504,46 @@ class VAE(keras.Model):
     """
     return self._reconstruct(*self._as_tensors(x, condition))
 
+  def posterior(self, x, condition=None) -> tfd.Distribution:
+    """q(z|x) (q(z|x, c)): the encoder's distribution for a batch of data.
+
+    Args:
+      x: `[batch_size, *event_shape]` data.
+      condition: the conditions of a conditional VAE (see `reconstruct`).
+        Default value: `None`.
+
+    Returns:
+      A `tfd.Distribution` with `batch_shape [batch_size]` and `event_shape
+      [latent_size]`.
+    """
+    return distributions.unwrap(self._encode(*self._as_tensors(x, condition)))
+
+  def likelihood(self, z, condition=None) -> tfd.Distribution:
+    """p(x|z) (p(x|z, c)): the decoder's distribution at latents `z`.
+
+    Args:
+      z: `[n, latent_size]` latents; for a conditional VAE `n` may be a
+        multiple `k * batch_size` of the conditions' rows: `k` latents per
+        condition, samples major (as `posterior(x, c).sample(k)` reshaped).
+      condition: the conditions of a conditional VAE, `[batch_size, K]` or
+        labels `[batch_size]`.
+        Default value: `None`.
+
+    Returns:
+      A `tfd.Distribution` with `batch_shape [n]` and `event_shape
+      event_shape`.
+    """
+    z = tf.convert_to_tensor(z, tf.float32)
+    if self.condition_size:
+      if condition is None:
+        raise ValueError('`condition` is required: the VAE is conditional.')
+      if not tf.is_tensor(condition):
+        condition = conditioning_lib.check_condition(condition, self.condition_size)
+      condition = conditioning_lib.as_condition(condition, self.condition_size)
+    else:
+      self._refuse_condition(condition)
+    return distributions.unwrap(self._decode(z, condition))
+
   def _reconstruct(self, x, condition):
     posterior = self._encode(x, condition)
     return self._decode(layers_lib.point_estimate(posterior), condition).mean()
