@@ -12,6 +12,7 @@ from tensorboard.backend.event_processing import event_accumulator
 import test_util
 import tfvae
 from tfvae import experiment as experiment_lib
+from tfvae import export as export_lib
 
 _TINY = dict(latent_size=2, hidden_units=(8,), epochs=2, batch_size=256, verbose=0)
 
@@ -186,6 +187,39 @@ class FileSourcesTest(test_util.TestCase):
     self.assertAllClose(evaluation['loss'], metrics['loss'], rtol=0.05)
     samples = tf.io.decode_png(tf.io.read_file(os.path.join(model_dir, 'samples.png')))
     self.assertEqual(samples.shape, (4 * (2 * 9 + 1), 4 * (8 * 9 + 1), 1))  # A row per class.
+
+  def test_conditional_job_on_digits_serves_and_needs_labels(self):
+    model_dir, _ = self._run('digits', conditional=True, prior='conditional_gaussian')
+    run = experiment_lib.load_run(model_dir)
+    self.assertEqual(run.model.condition_size, 10)
+    self.assertIsInstance(run.model.prior_layer, tfvae.prior.ConditionalGaussian)
+    # TensorBoard's samples: one row of 8 per class.
+    events = event_accumulator.EventAccumulator(
+      os.path.join(model_dir, 'tensorboard', 'train'), size_guidance={event_accumulator.TENSORS: 0}
+    )
+    events.Reload()
+    samples = tf.make_ndarray(events.Tensors('samples')[-1].tensor_proto)
+    self.assertEqual(tf.io.decode_png(samples[2]).shape[0], 4 * (10 * 9 + 1))
+    # The export takes `condition`.
+    path = export_lib.export_run(model_dir, self.create_tempdir().full_path, warmup=False)
+    sample = tf.saved_model.load(path).signatures['sample']
+    condition = tf.one_hot([3, 7], 10)
+    self.assertEqual(
+      sample(condition=condition, seed=tf.constant([1, 2]))['probs'].shape, (2, 8, 8, 1)
+    )
+    # Data without labels: a clear error before anything is written.
+    directory = self.create_tempdir().full_path
+    (x, _), _ = tfvae.datasets.load('digits')
+    np.save(os.path.join(directory, 'unlabeled.npy'), x[:200])
+    bad_dir = os.path.join(directory, 'run')
+    with self.assertRaisesRegex(ValueError, '`conditional` conditions on class labels.*has none'):
+      experiment_lib.train(
+        model_dir=bad_dir,
+        dataset=os.path.join(directory, 'unlabeled.npy'),
+        conditional=True,
+        **_TINY,
+      )
+    self.assertFalse(os.path.exists(bad_dir))
 
   @test_util.parameterized.parameters('png', 'raw')
   def test_tfrecord_shards(self, encoding):

@@ -10,6 +10,7 @@ import sys
 import time
 
 import test_util
+import tfvae
 
 _FLAGS = ['--latent_size=2', '--hidden_units=8', '--batch_size=64', '--verbose=0']
 
@@ -56,10 +57,17 @@ class TrainMainTest(test_util.TestCase):
     self.assertIn('latent_size', result.stderr)
     self.assertFalse(os.path.exists(model_dir))
 
-  def test_resumes_after_sigkill(self):
-    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+  @test_util.parameterized.parameters('digits', 'tfrecord_shards')
+  def test_resumes_after_sigkill(self, dataset):
+    directory = self.create_tempdir().full_path
+    model_dir = os.path.join(directory, 'run')
+    if dataset == 'tfrecord_shards':
+      (x, y), (x_test, y_test) = tfvae.datasets.load('digits')
+      tfvae.sources.write_tfrecords(os.path.join(directory, 'd-train'), x, y, num_shards=4)
+      tfvae.sources.write_tfrecords(os.path.join(directory, 'd-test'), x_test, y_test)
+      dataset = os.path.join(directory, '*.tfrecord')
     epochs = 30
-    command = _command(model_dir, f'--epochs={epochs}', '--batch_size=16')
+    command = _command(model_dir, f'--epochs={epochs}', '--batch_size=16', f'--dataset={dataset}')
     process = subprocess.Popen(
       command, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
