@@ -1,8 +1,6 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """The variational autoencoder as a Keras model trained with `fit`."""
 
-import warnings
-
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -15,6 +13,7 @@ from tfvae import prior as prior_lib
 from tfvae.internal import checks
 from tfvae.internal import distributions
 from tfvae.internal import keras
+from tfvae.internal import model_data
 
 tfd = tfp.distributions
 
@@ -52,6 +51,15 @@ class VAE(keras.Model):
   `predict`/`reconstruct` (deterministic: the likelihood's mean at the
   posterior mean) and `sample`.
 
+  With a conditional encoder and decoder (`make_encoder(..., condition_size=K)`
+  and `make_decoder(..., condition_size=K)`) it is a conditional VAE (Sohn et
+  al., 2015): q(z|x, c), p(x|z, c) and p(z), or p(z|c) with a conditional
+  prior (`tfvae.prior.ConditionalGaussian`). Every method that takes data
+  takes the condition `c` after `x` (float `[n, K]`, or integer class labels
+  `[n]`): `fit(x, c)`, datasets of `(x, c)`, `vae((x, c))`,
+  `reconstruct(x, c)`, `log_likelihood(x, c)` (of log p(x|c)), and
+  `sample(c)` draws one example per row of `c`.
+
   #### Examples
 
   >>> import numpy as np
@@ -72,6 +80,9 @@ class VAE(keras.Model):
   [1] Diederik P. Kingma and Max Welling. Auto-Encoding Variational Bayes.
       In International Conference on Learning Representations, 2014.
       https://arxiv.org/abs/1312.6114
+  [2] Kihyuk Sohn, Honglak Lee and Xinchen Yan. Learning Structured Output
+      Representation using Deep Conditional Generative Models. In NeurIPS,
+      2015.
   """
 
   def __init__(
@@ -94,11 +105,12 @@ class VAE(keras.Model):
         q(z|x), as `make_encoder` returns.
       decoder: a `tf_keras.Model` from `[batch_size, latent_size]` to p(x|z),
         as `make_decoder` returns.
-      prior: p(z): a `tfd.Distribution`, or a learnable prior layer (a Keras
-        layer with a `distribution(encoder)` method, such as those in
-        `tfvae.prior`), whose weights train with the model and whose KL is a
-        Monte Carlo estimate. Must be `None` when the encoder carries a
-        `KLDivergenceRegularizer`, whose prior is then used.
+      prior: p(z): a `tfd.Distribution`, or a learnable prior layer (a
+        `tfvae.prior.LearnablePrior`, such as `MixtureOfGaussians`,
+        `VampPrior` or the conditional `ConditionalGaussian`), whose weights
+        train with the model and whose KL is analytic where TFP has a closed
+        form and a Monte Carlo estimate otherwise. Must be `None` when the
+        encoder carries a `KLDivergenceRegularizer`, whose prior is then used.
         Default value: `None`: the encoder regularizer's prior, else the
         standard normal.
       kl_weight: weight of the KL term; must equal the encoder regularizer's
@@ -127,9 +139,13 @@ class VAE(keras.Model):
       **kwargs: `tf_keras.Model` arguments (`name`, ...).
 
     Raises:
-      TypeError: if `encoder` or `decoder` is not a Keras model.
-      ValueError: if the encoder and decoder do not fit together, or `prior`
-        or `kl_weight` disagree with the encoder's regularizer.
+      TypeError: if `encoder` or `decoder` is not a tf_keras model (a Keras 3
+        one says what to pass instead).
+      ValueError: if the encoder and decoder do not fit together (their
+        shapes, latent or condition sizes), or `prior` or `kl_weight`
+        disagree with the encoder's regularizer, or the prior cannot serve
+        the networks (a conditional prior for unconditional networks, a
+        VampPrior for conditional ones).
     """
     super().__init__(**kwargs)
     for name, network in (('encoder', encoder), ('decoder', decoder)):
@@ -139,7 +155,9 @@ class VAE(keras.Model):
     keras.check_keras2(prior, 'prior')
     self.encoder = encoder
     self.decoder = decoder
-    self.event_shape, self.latent_size, self.condition_size = _network_shapes(encoder, decoder)
+    self.event_shape, self.latent_size, self.condition_size = model_data.network_shapes(
+      encoder, decoder
+    )
     regularizer = layers_lib.find_kl_regularizer(encoder)
     if kl_weight is None:
       kl_weight = 1.0 if regularizer is None else float(regularizer.kl_weight.numpy())
@@ -211,10 +229,9 @@ class VAE(keras.Model):
     if learnable_prior:
       _check_prior_fits(prior, self.condition_size)
     # Real-valued data for a Gaussian likelihood; values in [0, 1] otherwise.
-    family = layers_lib.likelihood_family(decoder)
-    self._real_valued = family == 'gaussian'
-    self._binary = family == 'bernoulli'
-    self._warned_not_binary = False
+    self._data = model_data.DataContract(
+      self.event_shape, self.condition_size, layers_lib.likelihood_family(decoder)
+    )
     if self.free_bits and learnable_prior and not prior.diagonal_gaussian:
       raise ValueError(f'`free_bits` needs a diagonal Gaussian prior; got {type(prior).__name__}.')
     posterior_layer = distributions.distribution_layer(encoder)
@@ -463,16 +480,16 @@ class VAE(keras.Model):
     float `[n, condition_size]` or integer class labels `[n]`.
     `validation_data` takes the same forms (a bare array too).
     """
-    _check_callbacks(kwargs)
-    x, y = self._check_data(x, y, 'x')
+    model_data.check_callbacks(kwargs)
+    x, y = self._data.check_data(x, y, 'x')
     if validation_data is not None:
-      validation_data = self._check_validation_data(validation_data)
+      validation_data = self._data.check_validation_data(validation_data)
     return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
 
   def evaluate(self, x=None, y=None, *args, **kwargs):
     """`tf_keras.Model.evaluate` on data `x` (and conditions `y`, if conditional)."""
-    _check_callbacks(kwargs)
-    x, y = self._check_data(x, y, 'x')
+    model_data.check_callbacks(kwargs)
+    x, y = self._data.check_data(x, y, 'x')
     return super().evaluate(x, y, *args, **kwargs)
 
   def predict(self, x, *args, condition=None, **kwargs):
@@ -481,8 +498,8 @@ class VAE(keras.Model):
     A conditional VAE takes its conditions as `condition=c`, or `x` as a
     dataset of `(x, c)`.
     """
-    _check_callbacks(kwargs)
-    x, condition = self._check_data(x, condition, 'x')
+    model_data.check_callbacks(kwargs)
+    x, condition = self._data.check_data(x, condition, 'x')
     return super().predict(x if condition is None else (x, condition), *args, **kwargs)
 
   def reconstruct(self, x, condition=None) -> tf.Tensor:
@@ -541,7 +558,7 @@ class VAE(keras.Model):
         condition = conditioning_lib.check_condition(condition, self.condition_size)
       condition = conditioning_lib.as_condition(condition, self.condition_size)
     else:
-      self._refuse_condition(condition)
+      self._data.refuse_condition(condition)
     return distributions.unwrap(self._decode(z, condition))
 
   def _reconstruct(self, x, condition):
@@ -689,7 +706,7 @@ class VAE(keras.Model):
       if num_samples is not None and checks.check_positive_int(num_samples, 'num_samples') != count:
         raise ValueError(f'`num_samples`={num_samples} disagrees with the {count} conditions.')
     else:
-      self._refuse_condition(condition)
+      self._data.refuse_condition(condition)
       count = checks.check_positive_int(num_samples, 'num_samples')
     prior_seed, likelihood_seed = (
       (None, None) if seed is None else tfp.random.split_seed(checks.stateless_seed(seed))
@@ -761,64 +778,13 @@ class VAE(keras.Model):
     return {tracker.name: tracker.result() for tracker in self.metrics}
 
   def _unpack(self, data):
-    """A batch of Keras data as the model's inputs: `x`, or `(x, c)` if conditional."""
-    x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-    if sample_weight is not None:
-      raise ValueError('`sample_weight` is not supported by tfvae.VAE.')
-    if not self.condition_size:
-      return x  # `y` (labels, say) is not part of an unconditional model.
-    if y is None and isinstance(x, (tuple, list)) and len(x) == 2:
-      x, y = x
-    if y is None:
-      raise ValueError(
-        'The VAE is conditional, but the data hold no condition: give batches of (x, c).'
-      )
-    return x, conditioning_lib.as_condition(y, self.condition_size)
+    return self._data.unpack(data)
 
   def _split(self, inputs):
-    """`(x, c)` tensors from `x` or `(x, c)`; `c` is `None` for an unconditional VAE."""
-    if not self.condition_size:
-      return tf.convert_to_tensor(inputs), None
-    if not (isinstance(inputs, (tuple, list)) and len(inputs) == 2):
-      raise ValueError('The VAE is conditional: call it on (x, c).')
-    x, condition = inputs
-    return tf.convert_to_tensor(x), conditioning_lib.as_condition(condition, self.condition_size)
+    return self._data.split(inputs)
 
   def _as_tensors(self, x, condition):
-    """Checked `(x, c)` tensors for the methods that take data."""
-    if not tf.is_tensor(x):
-      x = self.check_inputs(x, 'x')
-    elif tf.executing_eagerly():
-      self._warn_if_not_binary(x.numpy(), 'x')
-    x = tf.convert_to_tensor(x, tf.float32)
-    if not self.condition_size:
-      self._refuse_condition(condition)
-      return x, None
-    if checks.is_integer(condition):
-      raise TypeError(
-        f'`condition`={condition!r}: give one condition per example; counts such as '
-        '`num_samples` are keyword arguments: `log_likelihood(x, c, num_samples=1000)`.'
-      )
-    if condition is None:
-      raise ValueError(
-        '`condition` is required: the VAE is conditional (float [n, '
-        f'{self.condition_size}] conditions or integer class labels [n]).'
-      )
-    if not tf.is_tensor(condition) or tf.executing_eagerly():
-      condition = conditioning_lib.check_condition(
-        np.asarray(condition), self.condition_size, int(x.shape[0])
-      )
-    return x, conditioning_lib.as_condition(condition, self.condition_size)
-
-  def _refuse_condition(self, condition):
-    if condition is None:
-      return
-    if checks.is_integer(condition):
-      raise TypeError(
-        f'`condition`={condition!r}: the VAE is unconditional, and counts such as '
-        '`num_samples` are keyword arguments: `log_likelihood(x, num_samples=1000)`.'
-      )
-    raise ValueError('`condition` must be None: the VAE is unconditional.')
+    return self._data.tensors(x, condition)
 
   def check_inputs(self, x, name: str = 'x') -> np.ndarray:
     """Validates data for this model; returns it as a float32 array.
@@ -832,104 +798,7 @@ class VAE(keras.Model):
       TypeError: non-numeric data.
       ValueError: wrong shape, empty, NaN/Inf, or values outside [0, 1].
     """
-    if self._real_valued:
-      return checks.check_real_array(x, name, self.event_shape)
-    x = checks.check_images(x, name, self.event_shape)
-    self._warn_if_not_binary(x, name)
-    return x
-
-  def _warn_if_not_binary(self, x, name):
-    """Warns, once per model, when a Bernoulli likelihood is given grey levels."""
-    if not self._binary or self._warned_not_binary or np.all((x == 0) | (x == 1)):
-      return
-    self._warned_not_binary = True
-    warnings.warn(
-      f'`{name}` holds values other than 0 and 1, but the likelihood p(x|z) is Bernoulli: its '
-      '`log_prob` of a grey level is a cross-entropy, not the probability of anything, so the '
-      'reported nats are not a log-likelihood of the data. Binarize the data '
-      '(`tfvae.datasets.binarize(x, seed)`, or dynamic binarization with '
-      '`tfvae.datasets.make_dataset(x)`), or model grey levels with `make_decoder(..., '
-      "likelihood='continuous_bernoulli')`.",
-      UserWarning,
-      stacklevel=4,
-    )
-
-  def _check_data(self, x, y, name):
-    """Checks `fit`/`evaluate`/`predict` data: arrays eagerly, datasets by their spec.
-
-    Returns `(x, y)`: for a conditional VAE given `x=(x, c)`, `(x, c)`.
-    """
-    if x is None:
-      raise ValueError(f'`{name}` is required.')
-    if isinstance(x, _DATASETS):
-      self._check_dataset(x, name)
-      return x, y
-    if self.condition_size and y is None and isinstance(x, (tuple, list)) and len(x) == 2:
-      x, y = x
-    if not (isinstance(x, (np.ndarray, list)) or tf.is_tensor(x)):
-      raise TypeError(f'`{name}` must be an array or a tf.data.Dataset; got {type(x).__name__}.')
-    x = self.check_inputs(np.asarray(x), name)
-    if self.condition_size:
-      if y is None:
-        raise ValueError(
-          f'`{name}`: the VAE is conditional; give the conditions too: `fit(x, c)`, '
-          '`evaluate(x, c)`, `predict(x, condition=c)`, or a dataset of (x, c).'
-        )
-      y = conditioning_lib.check_condition(np.asarray(y), self.condition_size, len(x), 'c')
-    return x, y
-
-  def _check_validation_data(self, data):
-    if isinstance(data, _DATASETS):
-      self._check_dataset(data, 'validation_data')
-      return data
-    if isinstance(data, (np.ndarray, list)) or tf.is_tensor(data):
-      data = (data,)
-    if not isinstance(data, tuple) or not 1 <= len(data) <= 3:
-      raise TypeError(
-        '`validation_data` must be a dataset, an array, or a tuple (x,) or (x, c); got '
-        f'{type(data).__name__}.'
-      )
-    x, y = self._check_data(data[0], data[1] if len(data) > 1 else None, 'validation_data')
-    return (x,) + ((y,) if len(data) > 1 or y is not None else ()) + tuple(data[2:])
-
-  def _check_dataset(self, data, name):
-    spec = data.element_spec
-    parts = spec if isinstance(spec, tuple) else (spec,)
-    x_spec = parts[0]
-    if not isinstance(data, tf.data.Dataset) and not isinstance(x_spec, tf.TensorSpec):
-      return  # A distributed dataset of several replicas: Keras checks it per replica.
-    if not isinstance(x_spec, tf.TensorSpec) or not x_spec.dtype.is_floating:
-      raise TypeError(f'`{name}` must yield float batches (or tuples of them); got {spec}.')
-    if self.event_shape is not None and not x_spec.shape[1:].is_compatible_with(self.event_shape):
-      raise ValueError(
-        f'`{name}` yields batches of shape {x_spec.shape}; the model takes '
-        f'[batch_size, {", ".join(map(str, self.event_shape))}].'
-      )
-    if self.condition_size:
-      c_spec = parts[1] if len(parts) > 1 else None
-      valid = isinstance(c_spec, tf.TensorSpec) and (
-        (c_spec.dtype.is_integer and c_spec.shape.rank in (1, 2))
-        or (c_spec.dtype.is_floating and c_spec.shape[1:].is_compatible_with([self.condition_size]))
-      )
-      if not valid:
-        raise ValueError(
-          f'`{name}`: the VAE is conditional; its batches must be (x, c) with c float '
-          f'[batch_size, {self.condition_size}] or integer labels [batch_size]; got {spec}.'
-        )
-    if not isinstance(data, tf.data.Dataset):
-      return  # Distributed: no batch to look at without starting its workers' pipelines.
-    if (self._binary and not self._warned_not_binary) or self.condition_size:
-      for batch in data.take(1):  # One batch: a dataset may be large.
-        batch = batch if isinstance(batch, tuple) else (batch,)
-        self._warn_if_not_binary(batch[0].numpy(), name)
-        if self.condition_size:
-          conditioning_lib.check_condition(
-            batch[1].numpy(), self.condition_size, len(batch[0]), f'{name} (conditions)'
-          )
-
-
-# What `fit`, `evaluate` and `predict` take besides arrays.
-_DATASETS = (tf.data.Dataset, tf.distribute.DistributedDataset)
+    return self._data.check_inputs(x, name)
 
 
 def _check_prior_fits(prior, condition_size):
@@ -963,11 +832,6 @@ def _mean(values):
   return tf.math.divide_no_nan(total, tf.cast(tf.size(values), total.dtype))
 
 
-def _check_callbacks(kwargs):
-  for callback in kwargs.get('callbacks') or ():
-    keras.check_keras2(callback, 'callbacks')
-
-
 def _stop_gradient_posterior(posterior):
   """The posterior with its parameters held constant (for DReG's log q)."""
   posterior = distributions.unwrap(posterior)
@@ -983,59 +847,3 @@ def _stop_gradient_posterior(posterior):
     "`gradient_estimator`='dreg' needs a Gaussian posterior (MultivariateNormalDiag or "
     f'MultivariateNormalTriL); got {type(posterior).__name__}.'
   )
-
-
-def _network_shapes(encoder, decoder):
-  """`(event_shape, latent_size, condition_size)` of two networks that fit together.
-
-  Each is `None` where the networks do not say (subclassed models);
-  `condition_size` is `0` for unconditional networks.
-  """
-  encoder_inputs = _input_shapes(encoder)
-  decoder_inputs = _input_shapes(decoder)
-  event_shape = encoder_inputs[0] if encoder_inputs else None
-  encoder_outputs = getattr(encoder, 'outputs', None)
-  latent_size = encoder_outputs[0].shape[-1] if encoder_outputs else None
-  condition_size = 0
-  if encoder_inputs and decoder_inputs and len(encoder_inputs) != len(decoder_inputs):
-    raise ValueError(
-      f'`encoder` takes {len(encoder_inputs)} input(s) and `decoder` {len(decoder_inputs)}: '
-      'for a conditional VAE both take a condition (`make_encoder(..., condition_size=K)` and '
-      '`make_decoder(..., condition_size=K)`), otherwise neither does.'
-    )
-  for name, shapes in (('encoder', encoder_inputs), ('decoder', decoder_inputs)):
-    if shapes and len(shapes) > 2 or shapes and len(shapes) == 2 and len(shapes[1]) != 1:
-      raise ValueError(
-        f'`{name}` must take one input, or two ([data, condition], the condition a vector); '
-        f'got inputs of shapes {shapes}.'
-      )
-  if encoder_inputs and len(encoder_inputs) == 2:
-    condition_size = encoder_inputs[1][0]
-    if decoder_inputs and decoder_inputs[1][0] != condition_size:
-      raise ValueError(
-        f'`encoder` takes conditions of size {condition_size} but `decoder` of size '
-        f'{decoder_inputs[1][0]}.'
-      )
-  if latent_size is not None and decoder_inputs and decoder_inputs[0] != (latent_size,):
-    raise ValueError(
-      f'`decoder` takes inputs of shape {decoder_inputs[0]}, but `encoder` has latent size '
-      f'{latent_size}.'
-    )
-  # A distribution layer's tensor twin has the shape of one draw: the event.
-  decoder_outputs = getattr(decoder, 'outputs', None)
-  modeled = tuple(decoder_outputs[0].shape[1:]) if decoder_outputs else None
-  if event_shape is not None and modeled is not None and modeled != event_shape:
-    raise ValueError(
-      f'`encoder` takes examples of shape {event_shape}, but `decoder` returns distributions '
-      f'over examples of shape {modeled}; build both for the same shape (`make_encoder('
-      'input_shape=...)` and `make_decoder(..., output_shape=...)`).'
-    )
-  return event_shape, latent_size, condition_size
-
-
-def _input_shapes(model):
-  """The shapes of one example of each input of a functional model, or `None`."""
-  inputs = getattr(model, 'inputs', None)
-  if not inputs:
-    return None
-  return [tuple(t.shape[1:]) for t in inputs]
