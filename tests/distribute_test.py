@@ -200,6 +200,7 @@ class MultiWorkerTest(test_util.TestCase):
     flags = [
       f'--model_dir={model_dir}', '--strategy=multi_worker', '--epochs=2', '--latent_size=2',
       '--hidden_units=8', '--batch_size=16', '--verbose=0', f'--dataset={pattern}',
+      '--conditional',  # On the shards' labels.
     ]  # fmt: skip
     _run_workers(lambda task: [sys.executable, '-m', 'tfvae.train', *flags])
     with open(os.path.join(model_dir, 'metrics.json')) as f:

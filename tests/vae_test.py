@@ -805,6 +805,22 @@ class MixedPrecisionTest(test_util.TestCase):
           self.assertIsInstance(vae.optimizer, keras.mixed_precision.LossScaleOptimizer)
         self.assertAllClose(mixed['loss'], reference['loss'], rtol=0.01)
 
+  def test_conditional_vae_under_bfloat16_within_one_percent(self):
+    (x_train, y_train), (x_test, y_test) = tfvae.datasets.load('digits')
+    x, x_eval = tfvae.datasets.binarize(x_train, 0), tfvae.datasets.binarize(x_test, 1)
+    losses = {}
+    for policy in ('float32', 'mixed_bfloat16'):
+      keras.mixed_precision.set_global_policy(policy)
+      keras.utils.set_random_seed(0)
+      encoder = tfvae.make_encoder((8, 8, 1), 8, (64, 32), condition_size=10, kl_regularizer=False)
+      decoder = tfvae.make_decoder(8, (8, 8, 1), (32, 64), condition_size=10)
+      vae = tfvae.VAE(encoder, decoder, prior=tfvae.prior.ConditionalGaussian(8, 10))
+      vae.compile(keras.optimizers.Adam(1e-3))
+      vae.fit(x, y_train, batch_size=32, epochs=6, shuffle=False, verbose=0)
+      losses[policy] = vae.evaluate(x_eval, y_test, verbose=0, return_dict=True)['loss']
+    self.assertEqual(encoder.get_layer('dense_0').compute_dtype, 'bfloat16')
+    self.assertAllClose(losses['mixed_bfloat16'], losses['float32'], rtol=0.01)
+
 
 class VAETrainingTest(test_util.TestCase):
   @test_util.parameterized.parameters('dense', 'conv')

@@ -17,6 +17,7 @@ __all__ = [
   'ConcatenateCondition',
   'as_condition',
   'check_condition',
+  'repeat_for',
 ]
 
 
@@ -134,3 +135,24 @@ def as_condition(condition, condition_size: int) -> tf.Tensor:
     labels = tf.reshape(condition, [-1])
     return tf.one_hot(labels, condition_size, dtype=tf.float32)
   return tf.cast(condition, tf.float32)
+
+
+def repeat_for(condition, latents) -> tf.Tensor:
+  """The condition of each latent of `latents`, `k` per example, samples major.
+
+  Args:
+    condition: `[n, K]` conditions.
+    latents: `[k * n, latent_size]` latents, row `i * n + j` for example `j`
+      (as `posterior.sample(k)` of a batch of `n`, reshaped).
+
+  Returns:
+    `[k * n, K]`: row `i * n + j` is `condition[j]`. An empty batch gives an
+    empty result.
+
+  #### Examples
+
+  >>> repeat_for(tf.constant([[1.0], [2.0]]), tf.zeros([6, 3])).numpy().ravel().tolist()
+  [1.0, 2.0, 1.0, 2.0, 1.0, 2.0]
+  """
+  repeats = tf.shape(latents)[0] // tf.maximum(tf.shape(condition)[0], 1)
+  return tf.tile(condition, [repeats, 1])

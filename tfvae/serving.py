@@ -10,6 +10,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfvae import anomaly as anomaly_lib
+from tfvae import conditioning as conditioning_lib
 from tfvae import layers as layers_lib
 from tfvae import objective as objective_lib
 from tfvae import vae as vae_lib
@@ -272,8 +273,7 @@ class ServingModule(tf.Module):
     """p(x|z) (p(x|z, c)) for latents `[n * batch_size, latent_size]`, samples major."""
     if condition is None:
       return self._likelihood(z)
-    repeats = tf.shape(z)[0] // tf.shape(condition)[0]
-    return self._likelihood([z, tf.tile(condition, [repeats, 1])])
+    return self._likelihood([z, conditioning_lib.repeat_for(condition, z)])
 
   def _reconstruct(self, x, condition=None):
     x, condition = self._inputs(x, condition)

@@ -364,8 +364,7 @@ class VAE(keras.Model):
     """p(x|z) (p(x|z, c)) for latents `[n * batch_size, latent_size]`, samples major."""
     if not self.condition_size:
       return self.decoder(z, training=training)
-    repeats = tf.shape(z)[0] // tf.shape(condition)[0]
-    return self.decoder([z, tf.tile(condition, [repeats, 1])], training=training)
+    return self.decoder([z, conditioning_lib.repeat_for(condition, z)], training=training)
 
   def compile(
     self,
