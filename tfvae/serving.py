@@ -85,6 +85,15 @@ class ServingModule(tf.Module):
   values of `x` outside [0, 1] unless the pixels are Gaussian, NaN or Inf,
   `num < 1`) fail with `INVALID_ARGUMENT` and a message naming the input.
 
+  A conditional VAE's signatures take a named input `condition`, float32
+  `[n, condition_size]`, after `x` (or `z`): `reconstruct`, `encode`,
+  `decode`, `elbo` and `log_likelihood` use it with `x`; `sample` takes
+  `condition` and `seed` (no `num`) and draws one example per row, from
+  p(z|c) for a conditional prior. A `condition` of the wrong width, with NaN
+  or Inf, or with another batch size than `x` fails with `INVALID_ARGUMENT`
+  naming it. With `anomaly`, the `anomaly` signature scores `x` (and
+  `condition`) and flags it against the calibrated threshold.
+
   #### Examples
 
   >>> encoder = tfvae.make_encoder((8, 8, 1), latent_size=2, hidden_units=(16,))
