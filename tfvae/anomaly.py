@@ -31,6 +31,7 @@ al. (2020).
 
 import json
 import math
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -245,26 +246,39 @@ def scores(
     spec = batches.element_spec
     png_code_length(tf.zeros([1, *(spec[0] if isinstance(spec, tuple) else spec).shape[1:]]))
 
-  @tf.function(reduce_retracing=True)
-  def compute(x, condition, seed):
-    if condition is not None:
-      condition = conditioning_lib.as_condition(condition, vae.condition_size)
-    return score_batch(
-      score,
-      x,
-      vae.posterior(x, condition),
-      lambda z: vae.likelihood(z, condition),
-      vae.prior_distribution(condition),
-      tf.constant(num_samples),
-      seed,
-    )
-
+  compute = _score_function(vae, score)
   results = []
   for i, batch in enumerate(batches):
     batch_x, batch_c = batch if isinstance(batch, tuple) else (batch, None)
+    if batch_c is not None:
+      batch_c = conditioning_lib.as_condition(batch_c, vae.condition_size)
     batch_seed = tf.random.experimental.stateless_fold_in(base_seed, i)
-    results.append(compute(tf.cast(batch_x, tf.float32), batch_c, batch_seed).numpy())
+    scored = compute(tf.cast(batch_x, tf.float32), batch_c, tf.constant(num_samples), batch_seed)
+    results.append(scored.numpy())
   return np.concatenate(results).astype(np.float64)
+
+
+# One traced scoring function per model and score, kept while the model lives.
+_SCORE_FUNCTIONS = weakref.WeakKeyDictionary()
+
+
+def _score_function(vae, score):
+  functions = _SCORE_FUNCTIONS.setdefault(vae, {})
+  if score not in functions:
+
+    def compute(x, condition, num_samples, seed):
+      return score_batch(
+        score,
+        x,
+        vae.posterior(x, condition),
+        lambda z: vae.likelihood(z, condition),
+        vae.prior_distribution(condition),
+        num_samples,
+        seed,
+      )
+
+    functions[score] = tf.function(compute, reduce_retracing=True)
+  return functions[score]
 
 
 def calibrate(
