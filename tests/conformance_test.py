@@ -9,6 +9,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -120,19 +121,10 @@ LAYERS = {
 
 
 class ModelConformanceTest(test_util.TestCase):
-  def _compiled(self, name, **compile_kwargs):
-    model = MODELS[name]()
-    model.compile(keras.optimizers.Adam(1e-3), **compile_kwargs)
-    return model
-
-  def _data(self, model, n):
-    """`(x, c)`: `c` holds class labels for a conditional model, else `None`."""
-    return self.make_images(n=n), (np.arange(n) % _CONDITION if model.condition_size else None)
-
   @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
   def test_fit_evaluate_predict(self, name):
-    model = self._compiled(name)
-    x, c = self._data(model, 8)
+    model = _compiled(name)
+    x, c = _data(self, model, 8)
     history = model.fit(x, c, batch_size=4, epochs=1, verbose=0)
     self.assertTrue(np.isfinite(history.history['loss'][-1]))
     metrics = model.evaluate(x, c, batch_size=4, verbose=0, return_dict=True)
@@ -141,25 +133,6 @@ class ModelConformanceTest(test_util.TestCase):
     self.assertEqual(prediction.shape, x.shape)
     self.assertAllEqual(prediction, model.predict(x, condition=c, verbose=0))
     self.assertAllClose(prediction, model.reconstruct(x, c), atol=1e-6)
-
-  @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
-  def test_save_load_round_trip(self, name):
-    model = self._compiled(name)
-    x, c = self._data(model, 4)
-    model.fit(x, c, batch_size=4, verbose=0)
-    path = os.path.join(self.create_tempdir().full_path, 'model.keras')
-    model.save(path)
-    loaded = keras.saving.load_model(path, safe_mode=True)
-    self.assertAllClose(
-      loaded.predict(x, condition=c, verbose=0), model.predict(x, condition=c, verbose=0), atol=1e-6
-    )
-    self.assertAllClose(
-      loaded.log_likelihood(x, c, num_samples=8, seed=1),
-      model.log_likelihood(x, c, num_samples=8, seed=1),
-      atol=1e-5,
-    )
-    self.assertEqual(loaded.get_config()['kl_weight'], model.get_config()['kl_weight'])
-    loaded.fit(x, c, batch_size=4, verbose=0)
 
   @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
   def test_config_round_trip(self, name):
@@ -177,18 +150,83 @@ class ModelConformanceTest(test_util.TestCase):
     for argument in ('objective', 'num_samples', 'gradient_estimator', 'free_bits'):
       self.assertEqual(config[argument], getattr(model, argument))
 
-  @test_util.parameterized.named_parameters(*((name, name) for name in MODELS))
+
+# Save/load and XLA, the slowest checks: a default set that covers every kind of
+# network (dense, conv, flow, learnable and conditional priors, conditional),
+# and every other registry entry under `pytest -m slow`.
+_SERIALIZED_BY_DEFAULT = (
+  'dense',
+  'conv_gaussian',
+  'dense_iaf',
+  'dense_vamp_prior',
+  'conditional_gaussian_prior',
+)
+
+
+class SerializationConformanceTest(test_util.TestCase):
+  @test_util.parameterized.named_parameters((name, name) for name in _SERIALIZED_BY_DEFAULT)
+  def test_save_load_round_trip(self, name):
+    _check_save_load_round_trip(self, name)
+
+  @test_util.parameterized.named_parameters((name, name) for name in _SERIALIZED_BY_DEFAULT)
   def test_xla_training_and_inference(self, name):
-    model = self._compiled(name, jit_compile=True)
-    x, c = self._data(model, 8)
-    model.fit(x, c, batch_size=4, epochs=2, verbose=0)
-    self.assertEqual(model.train_function.experimental_get_tracing_count(), 1)
-    reconstruct = tf.function(model.reconstruct, jit_compile=True)
-    expected = model.reconstruct(x, c)
-    if c is None:
-      self.assertAllClose(reconstruct(tf.constant(x)), expected, atol=1e-5)
-    else:
-      self.assertAllClose(reconstruct(tf.constant(x), tf.constant(c)), expected, atol=1e-5)
+    _check_xla_training_and_inference(self, name)
+
+
+@pytest.mark.slow
+class SerializationConformanceSlowTest(test_util.TestCase):
+  _NAMES = [name for name in MODELS if name not in _SERIALIZED_BY_DEFAULT]
+
+  @test_util.parameterized.named_parameters((name, name) for name in _NAMES)
+  def test_save_load_round_trip(self, name):
+    _check_save_load_round_trip(self, name)
+
+  @test_util.parameterized.named_parameters((name, name) for name in _NAMES)
+  def test_xla_training_and_inference(self, name):
+    _check_xla_training_and_inference(self, name)
+
+
+def _compiled(name, **compile_kwargs):
+  model = MODELS[name]()
+  model.compile(keras.optimizers.Adam(1e-3), **compile_kwargs)
+  return model
+
+
+def _data(test, model, n):
+  """`(x, c)`: `c` holds class labels for a conditional model, else `None`."""
+  return test.make_images(n=n), (np.arange(n) % _CONDITION if model.condition_size else None)
+
+
+def _check_save_load_round_trip(test, name):
+  model = _compiled(name)
+  x, c = _data(test, model, 4)
+  model.fit(x, c, batch_size=4, verbose=0)
+  path = os.path.join(test.create_tempdir().full_path, 'model.keras')
+  model.save(path)
+  loaded = keras.saving.load_model(path, safe_mode=True)
+  test.assertAllClose(
+    loaded.predict(x, condition=c, verbose=0), model.predict(x, condition=c, verbose=0), atol=1e-6
+  )
+  test.assertAllClose(
+    loaded.log_likelihood(x, c, num_samples=8, seed=1),
+    model.log_likelihood(x, c, num_samples=8, seed=1),
+    atol=1e-5,
+  )
+  test.assertEqual(loaded.get_config()['kl_weight'], model.get_config()['kl_weight'])
+  loaded.fit(x, c, batch_size=4, verbose=0)
+
+
+def _check_xla_training_and_inference(test, name):
+  model = _compiled(name, jit_compile=True)
+  x, c = _data(test, model, 8)
+  model.fit(x, c, batch_size=4, epochs=2, verbose=0)
+  test.assertEqual(model.train_function.experimental_get_tracing_count(), 1)
+  reconstruct = tf.function(model.reconstruct, jit_compile=True)
+  expected = model.reconstruct(x, c)
+  if c is None:
+    test.assertAllClose(reconstruct(tf.constant(x)), expected, atol=1e-5)
+  else:
+    test.assertAllClose(reconstruct(tf.constant(x), tf.constant(c)), expected, atol=1e-5)
 
 
 class LayerConformanceTest(test_util.TestCase):

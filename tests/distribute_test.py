@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import test_util
 import tfvae
@@ -207,6 +208,7 @@ class MultiWorkerTest(test_util.TestCase):
       metrics = json.load(f)
     self.assertTrue(all(np.isfinite(v) for v in metrics.values()), metrics)
 
+  @pytest.mark.slow
   def test_two_workers_end_with_identical_weights(self):
     directory = self.create_tempdir().full_path
     paths = [os.path.join(directory, f'worker{task}.npz') for task in range(2)]
@@ -219,6 +221,7 @@ class MultiWorkerTest(test_util.TestCase):
     self.assertTrue(np.all(np.isfinite(losses)))
     self.assertLess(losses[-1], losses[0])
 
+  @pytest.mark.slow  # The same job over TFRecord shards runs by default.
   def test_main_job_with_multi_worker_strategy(self):
     model_dir = os.path.join(self.create_tempdir().full_path, 'run')
     flags = [

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 from sklearn import metrics as sklearn_metrics
 
@@ -220,6 +221,7 @@ class ExamplesTest(test_util.TestCase):
     ('conditional_vae', 'test -log p(x|c)', 'metrics.json'),
     ('anomaly_detection', 'AUROC, class 0 (normal)', 'anomaly_report.json'),
   )
+  @pytest.mark.slow  # The scripts' functions run by default (above); this checks their flags.
   def test_runs_as_a_script(self, name, summary, output):
     model_dir = self._model_dir()
     stdout = run_example(

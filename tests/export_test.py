@@ -104,6 +104,7 @@ class MainJobExportTest(test_util.TestCase):
       'from unittest import mock\n'
       'from absl import flags\n'
       'from tfvae import train\n'
+      'train.define_flags()\n'
       "flags.FLAGS(['train', '--export_base=/models/tfvae', '--epochs=1'])\n"
       "with mock.patch.object(train.experiment_lib, 'train') as run:\n"
       '  train.main([])\n'

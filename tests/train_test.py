@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 import test_util
 import tfvae
 
@@ -57,8 +59,14 @@ class TrainMainTest(test_util.TestCase):
     self.assertIn('latent_size', result.stderr)
     self.assertFalse(os.path.exists(model_dir))
 
-  @test_util.parameterized.parameters('digits', 'tfrecord_shards')
-  def test_resumes_after_sigkill(self, dataset):
+  def test_resumes_after_sigkill_over_tfrecord_shards(self):
+    self._check_resumes_after_sigkill('tfrecord_shards')
+
+  @pytest.mark.slow
+  def test_resumes_after_sigkill_in_memory(self):
+    self._check_resumes_after_sigkill('digits')
+
+  def _check_resumes_after_sigkill(self, dataset):
     directory = self.create_tempdir().full_path
     model_dir = os.path.join(directory, 'run')
     if dataset == 'tfrecord_shards':

@@ -8,6 +8,7 @@ import warnings
 
 import keras as keras3  # Keras 3, what `tf.keras` is on TensorFlow 2.21.
 import numpy as np
+import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -455,6 +456,7 @@ class ObjectiveVariantsTest(test_util.TestCase):
       scores[objective] = float(np.mean(vae.log_likelihood(x, num_samples=2000, seed=0)))
     self.assertGreater(scores['iwae'], scores['elbo'])
 
+  @pytest.mark.slow
   def test_dreg_matches_iwae_gradient_in_expectation(self):
     vae = self._vae(objective='iwae', num_samples=4, gradient_estimator='dreg')
     reference = self._vae(objective='iwae', num_samples=4)
@@ -795,6 +797,7 @@ class MixedPrecisionTest(test_util.TestCase):
     self.assertTrue(np.all(np.isfinite(history.history['loss'])))
     return vae, vae.evaluate(tfvae.datasets.binarize(x_test, 1), verbose=0, return_dict=True)
 
+  @pytest.mark.slow
   def test_loss_within_one_percent_of_float32(self):
     _, reference = self._train('float32')
     for policy in ('mixed_float16', 'mixed_bfloat16'):

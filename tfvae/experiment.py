@@ -39,6 +39,7 @@ __all__ = [
   'MODEL_FILE',
   'Run',
   'TrainingDivergedError',
+  'load_model',
   'load_run',
   'distribute_dataset',
   'make_dataset',
@@ -393,15 +394,28 @@ def load_run(model_dir: str) -> Run:
     ValueError: if `model_dir` holds no finished run.
   """
   model_dir = os.fspath(model_dir)
-  for name in (CONFIG_FILE, MODEL_FILE):
-    if not os.path.isfile(os.path.join(model_dir, name)):
-      raise ValueError(
-        f'`model_dir`: {model_dir} holds no finished tfvae run ({name} is missing; a run of '
-        'python -m tfvae.train writes it when it finishes).'
-      )
+  _check_finished(model_dir, CONFIG_FILE)
   config = config_lib.JobConfig.read(os.path.join(model_dir, CONFIG_FILE))
-  model = keras.saving.load_model(os.path.join(model_dir, MODEL_FILE))
-  return Run(config, model, model_dir)
+  return Run(config, load_model(model_dir), model_dir)
+
+
+def load_model(model_dir: str) -> vae_lib.VAE:
+  """The trained model of a finished run (its `model.keras`), without its data.
+
+  Raises:
+    ValueError: if `model_dir` holds no `model.keras`.
+  """
+  model_dir = os.fspath(model_dir)
+  _check_finished(model_dir, MODEL_FILE)
+  return keras.saving.load_model(os.path.join(model_dir, MODEL_FILE))
+
+
+def _check_finished(model_dir, name):
+  if not os.path.isfile(os.path.join(model_dir, name)):
+    raise ValueError(
+      f'`model_dir`: {model_dir} holds no finished tfvae run ({name} is missing; a run of '
+      'python -m tfvae.train writes it when it finishes).'
+    )
 
 
 def _make_prior(config, event_shape, condition_size):

@@ -51,14 +51,14 @@ def export_run(
     ValueError: if `model_dir` holds no finished run.
     FileExistsError: if the version exists and `overwrite` is false.
   """
-  run = experiment_lib.load_run(model_dir)
+  model = experiment_lib.load_model(model_dir)
   threshold = None
   if anomaly_score is not None:
     threshold = evaluation_lib.calibrate_run(
       model_dir, anomaly_score, false_positive_rate, num_samples
     )
   return serving_lib.export_saved_model(
-    run.model, export_base, version=version, overwrite=overwrite, warmup=warmup, anomaly=threshold
+    model, export_base, version=version, overwrite=overwrite, warmup=warmup, anomaly=threshold
   )
 
 
