@@ -83,6 +83,35 @@ class ApiTest(test_util.TestCase):
         with self.subTest(name=name):
           _resolve('tfvae.' + name)
 
+  def test_every_relative_link_of_the_docs_resolves(self):
+    documents = [
+      'README.md',
+      'benchmarks/README.md',
+      'examples/serving/README.md',
+      'tfvae/data/README.md',
+    ]
+    checked = 0
+    for document in documents:
+      path = os.path.join(test_util.REPO_ROOT, document)
+      if not os.path.exists(path):
+        continue
+      with open(path) as f:
+        text = f.read()
+      for target in re.findall(r'\]\(([^)\s]+)\)', text):
+        if re.match(r'[a-z]+:', target):  # http:, https:, mailto:
+          continue
+        file_part, _, anchor = target.partition('#')
+        linked = (
+          os.path.normpath(os.path.join(os.path.dirname(path), file_part)) if file_part else path
+        )
+        with self.subTest(document=document, link=target):
+          self.assertTrue(os.path.exists(linked), f'{document}: {target}: no such file')
+          if anchor:
+            with open(linked) as f:
+              self.assertIn(anchor, _heading_anchors(f.read()), f'{document}: {target}')
+          checked += 1
+    self.assertGreater(checked, 5)
+
   def test_keras_namespaces_people_type(self):
     self.assertIs(tfvae.keras.models.load_model, tfvae.keras.saving.load_model)
     self.assertTrue(tfvae.keras.models.Model)
@@ -129,3 +158,15 @@ def _resolve(dotted):
 
 if __name__ == '__main__':
   test_util.main()
+
+
+def _heading_anchors(markdown):
+  """GitHub's anchors of a Markdown file's headings (code blocks skipped)."""
+  anchors, fenced = set(), False
+  for line in markdown.splitlines():
+    if line.startswith('```'):
+      fenced = not fenced
+    elif not fenced and line.startswith('#'):
+      title = line.lstrip('#').strip().lower()
+      anchors.add(re.sub(r'[^\w\- ]', '', title).replace(' ', '-'))
+  return anchors

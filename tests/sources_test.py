@@ -364,6 +364,11 @@ class TFRecordTest(SplitTestMixin, test_util.TestCase):
       sources_lib.open_source(os.path.join(directory, '*.tfrecord'))
     with self.assertRaisesRegex(sources_lib.DataError, 'neither a dataset name'):
       sources_lib.open_source(os.path.join(directory, '*.nothing'))
+    # Every file names its split, but no test file: the message says what is missing.
+    with self.assertRaisesRegex(
+      sources_lib.DataError, r'none is a test file: write train and test files.*a-train-00000'
+    ):
+      sources_lib.open_source(os.path.join(directory, 'a-*.tfrecord'))
 
   @test_util.parameterized.named_parameters(
     ('no_x', {'y': _floats([1.0, 2.0])}, r'record 2: expected a feature `x`'),

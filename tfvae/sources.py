@@ -511,17 +511,17 @@ class _FileSource(Source):
       raise ValueError(
         f'`batch_size`={batch_size} with `drop_remainder` leaves no batch of {num_examples}.'
       )
+    features = _features_and_labels if labels else _features
     if binarization == 'dynamic':  # A fresh draw per batch and epoch.
 
       def draw(batch, batch_seed):
         seed = tf.stack([batch_seed, shard_index])
-        return {**batch, 'x': datasets_lib.stateless_binarize(batch['x'], seed)}
+        return features({**batch, 'x': datasets_lib.stateless_binarize(batch['x'], seed)})
 
       seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-      ds = tf.data.Dataset.zip((ds, seeds)).map(
-        draw, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle
-      )
-    ds = ds.map(_features_and_labels if labels else _features)
+      ds = tf.data.Dataset.zip((ds, seeds)).map(draw)
+    else:
+      ds = ds.map(features)
     ds = ds.apply(tf.data.experimental.assert_cardinality(num_batches))
     return ds.with_options(_options(num_shards)).prefetch(tf.data.AUTOTUNE)
 
@@ -530,6 +530,7 @@ def _options(num_shards):
   options = tf.data.Options()
   policy = tf.data.experimental.AutoShardPolicy
   options.experimental_distribute.auto_shard_policy = policy.OFF if num_shards > 1 else policy.DATA
+  options.experimental_optimization.map_parallelization = False
   return options
 
 

@@ -67,10 +67,18 @@ def file_modes(tokens, validation_fraction):
   present = {t for t in tokens if t is not None}
   if not present:
     return np.full(len(tokens), HASHED, np.int64), None
-  if None in tokens or not {0, 2} <= present:
+  if None in tokens:
     return (
       None,
       'files must either all name their split (train, test, optionally validation) or none',
+    )
+  missing = [SPLITS[t] for t in (0, 2) if t not in present]
+  if missing:
+    return (
+      None,
+      f'the files name their splits but none is a {" or ".join(missing)} file: write '
+      'train and test files (validation optional), or name no split in any file name to '
+      'have examples hashed into all three',
     )
   hash_train = 1 not in present and validation_fraction > 0
   modes = [HASHED_TRAIN if (t == 0 and hash_train) else t for t in tokens]
