@@ -156,10 +156,6 @@ def _resolve(dotted):
   return obj
 
 
-if __name__ == '__main__':
-  test_util.main()
-
-
 def _heading_anchors(markdown):
   """GitHub's anchors of a Markdown file's headings (code blocks skipped)."""
   anchors, fenced = set(), False
@@ -170,3 +166,7 @@ def _heading_anchors(markdown):
       title = line.lstrip('#').strip().lower()
       anchors.add(re.sub(r'[^\w\- ]', '', title).replace(' ', '-'))
   return anchors
+
+
+if __name__ == '__main__':
+  test_util.main()
