@@ -62,10 +62,14 @@ class ExamplesTest(test_util.TestCase):
       self.assertTrue(np.isfinite(metrics[name]), name)
     return metrics
 
-  @test_util.parameterized.parameters(
-    ('dense_vae', 'dense', [512, 256]), ('conv_vae', 'conv', [32, 64])
-  )
-  def test_main_job_examples(self, name, architecture, hidden_units):
+  def test_dense_main_job_example(self):
+    self._check_main_job_example('dense_vae', 'dense', [512, 256])
+
+  @pytest.mark.slow
+  def test_conv_main_job_example(self):
+    self._check_main_job_example('conv_vae', 'conv', [32, 64])
+
+  def _check_main_job_example(self, name, architecture, hidden_units):
     model_dir = self._model_dir()
     run_example(name, '--epochs=1', '--latent_size=2', f'--model_dir={model_dir}')
     self._assert_finite_metrics(model_dir)

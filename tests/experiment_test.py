@@ -5,6 +5,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 import tensorflow as tf
 from scipy import stats
 from tensorboard.backend.event_processing import event_accumulator
@@ -123,10 +124,19 @@ class TrainTest(test_util.TestCase):
   @test_util.parameterized.named_parameters(
     ('continuous_bernoulli_mixture_iwae', dict(likelihood='continuous_bernoulli', prior='mixture', objective='iwae', num_samples=2)),
     ('gaussian_iaf_warmup', dict(likelihood='gaussian', posterior='iaf', kl_warmup_epochs=2)),
+  )  # fmt: skip
+  def test_families_objectives_and_kl_controls(self, overrides):
+    self._check_families_objectives_and_kl_controls(overrides)
+
+  @test_util.parameterized.named_parameters(
     ('vamp', dict(prior='vamp')),
     ('free_bits', dict(free_bits=0.1, kl_warmup_epochs=1)),
   )  # fmt: skip
-  def test_families_objectives_and_kl_controls(self, overrides):
+  @pytest.mark.slow
+  def test_more_families_and_kl_controls(self, overrides):
+    self._check_families_objectives_and_kl_controls(overrides)
+
+  def _check_families_objectives_and_kl_controls(self, overrides):
     model_dir = os.path.join(self.create_tempdir().full_path, 'run')
     metrics = experiment_lib.train(model_dir=model_dir, **dict(_TINY, **overrides))
     self.assertTrue(all(np.isfinite(v) for v in metrics.values()))

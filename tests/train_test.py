@@ -74,7 +74,7 @@ class TrainMainTest(test_util.TestCase):
       tfvae.sources.write_tfrecords(os.path.join(directory, 'd-train'), x, y, num_shards=4)
       tfvae.sources.write_tfrecords(os.path.join(directory, 'd-test'), x_test, y_test)
       dataset = os.path.join(directory, '*.tfrecord')
-    epochs = 30
+    epochs = 12
     command = _command(model_dir, f'--epochs={epochs}', '--batch_size=16', f'--dataset={dataset}')
     process = subprocess.Popen(
       command, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
