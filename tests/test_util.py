@@ -19,7 +19,7 @@ IMAGE_SHAPE = (4, 6, 1)
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_seed() -> int:
+def fixed_seed() -> int:
   """The fixed seed of every test (TFP's convention)."""
   return 17
 
@@ -29,10 +29,10 @@ class TestCase(tf.test.TestCase, parameterized.TestCase):
 
   def setUp(self):
     super().setUp()
-    tfvae.keras.utils.set_random_seed(test_seed())
+    tfvae.keras.utils.set_random_seed(fixed_seed())
 
   def make_images(self, n=BATCH_SIZE, shape=IMAGE_SHAPE, binary=True, seed=None):
-    rng = np.random.default_rng(test_seed() if seed is None else seed)
+    rng = np.random.default_rng(fixed_seed() if seed is None else seed)
     x = rng.uniform(size=(n, *shape)).astype(np.float32)
     return np.round(x) if binary else x
 

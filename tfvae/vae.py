@@ -306,7 +306,7 @@ class VAE(keras.Model):
       `reconstruction` (-log p(x|z), averaged over samples) and `kl`; with
       `gradient_estimator='dreg'` also the DReG surrogates.
     """
-    x, condition = self._split(inputs)
+    x, condition = self._data.split(inputs)
     posterior = self._encode(x, condition, training)
     prior = self.prior_distribution(condition)
     if self.objective == 'elbo' and self.num_samples == 1:
@@ -428,7 +428,7 @@ class VAE(keras.Model):
     self.compile(**config)
 
   def train_step(self, data):
-    inputs = self._unpack(data)
+    inputs = self._data.unpack(data)
     # Gradients are summed over replicas: scale each replica's to the mean.
     num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
     with tf.GradientTape(persistent=self.gradient_estimator == 'dreg') as tape:
@@ -462,11 +462,11 @@ class VAE(keras.Model):
     self.optimizer.apply_gradients(zip(gradients, encoder_variables + other_variables))
 
   def test_step(self, data):
-    parts = self(self._unpack(data), training=False)
+    parts = self(self._data.unpack(data), training=False)
     return self._update_trackers(self._total_loss(parts), parts)
 
   def predict_step(self, data):
-    x, condition = self._split(self._unpack(data))
+    x, condition = self._data.split(self._data.unpack(data))
     return self._reconstruct(x, condition)
 
   def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
@@ -518,7 +518,7 @@ class VAE(keras.Model):
       `[batch_size, *event_shape]` means (probabilities for Bernoulli pixels);
       deterministic.
     """
-    return self._reconstruct(*self._as_tensors(x, condition))
+    return self._reconstruct(*self._data.tensors(x, condition))
 
   def posterior(self, x, condition=None) -> tfd.Distribution:
     """q(z|x) (q(z|x, c)): the encoder's distribution for a batch of data.
@@ -532,7 +532,7 @@ class VAE(keras.Model):
       A `tfd.Distribution` with `batch_shape [batch_size]` and `event_shape
       [latent_size]`.
     """
-    return distributions.unwrap(self._encode(*self._as_tensors(x, condition)))
+    return distributions.unwrap(self._encode(*self._data.tensors(x, condition)))
 
   def likelihood(self, z, condition=None) -> tfd.Distribution:
     """p(x|z) (p(x|z, c)): the decoder's distribution at latents `z`.
@@ -572,7 +572,7 @@ class VAE(keras.Model):
       condition: the conditions of a conditional VAE (see `reconstruct`).
         Default value: `None`.
     """
-    x, condition = self._as_tensors(x, condition)
+    x, condition = self._data.tensors(x, condition)
     parts = self(x if condition is None else (x, condition), training=False)
     return -(parts['reconstruction'] + parts['kl'])
 
@@ -616,7 +616,7 @@ class VAE(keras.Model):
         Autoencoders. In ICLR, 2016. https://arxiv.org/abs/1509.00519
     """
     num_samples = checks.check_positive_int(num_samples, 'num_samples')
-    x, condition = self._as_tensors(x, condition)
+    x, condition = self._data.tensors(x, condition)
     if chunk_size is None:
       chunk_size = int(objective_lib.chunk_size_for(num_samples, tf.shape(x)[0]))
     chunk_size = checks.check_positive_int(chunk_size, 'chunk_size')
@@ -775,15 +775,6 @@ class VAE(keras.Model):
     reconstruction_tracker.update_state(parts['reconstruction'])
     kl_tracker.update_state(parts['kl'])
     return {tracker.name: tracker.result() for tracker in self.metrics}
-
-  def _unpack(self, data):
-    return self._data.unpack(data)
-
-  def _split(self, inputs):
-    return self._data.split(inputs)
-
-  def _as_tensors(self, x, condition):
-    return self._data.tensors(x, condition)
 
   def check_inputs(self, x, name: str = 'x') -> np.ndarray:
     """Validates data for this model; returns it as a float32 array.

@@ -106,17 +106,7 @@ class DataContract:
     raise ValueError('`condition` must be None: the VAE is unconditional.')
 
   def check_inputs(self, x, name: str = 'x') -> np.ndarray:
-    """Validates an array of examples; returns it as a float32 array.
-
-    Values must lie in [0, 1] (Bernoulli-family likelihoods) or be finite
-    (Gaussian likelihood), with shape `[n, *event_shape]`. Grey levels given
-    to a Bernoulli likelihood warn, once per model: their `log_prob` is not a
-    log-likelihood.
-
-    Raises:
-      TypeError: non-numeric data.
-      ValueError: wrong shape, empty, NaN/Inf, or values outside [0, 1].
-    """
+    """`VAE.check_inputs`: the array as float32, or a clear error."""
     if self.real_valued:
       return checks.check_real_array(x, name, self.event_shape)
     x = checks.check_images(x, name, self.event_shape)
