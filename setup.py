@@ -19,7 +19,7 @@ setuptools.setup(
   long_description_content_type='text/markdown',
   license='Apache-2.0',
   packages=setuptools.find_packages(include=['tfvae', 'tfvae.*']),
-  package_data={'tfvae': ['data/*.npz', 'data/README.md']},
+  package_data={'tfvae.data': ['*.npz', 'README.md']},
   python_requires='>=3.11',
   install_requires=[
     'absl-py>=2.1,<3',

@@ -37,7 +37,7 @@ from absl import app
 from absl import flags
 
 import tfvae
-from tfvae import sources as sources_lib
+from tfvae.data import sources as sources_lib
 
 _COPIES = flags.DEFINE_integer(
   'copies', default=10, help='Copies of the training shards in the large-data memory case.'

@@ -12,7 +12,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from tfvae import experiment as experiment_lib
+from tfvae.jobs import experiment as experiment_lib
 
 _DATA_DIR = flags.DEFINE_string(
   'data_dir',

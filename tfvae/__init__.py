@@ -1,32 +1,32 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """tfvae: variational autoencoders whose networks are distributions."""
 
-from tfvae import anomaly
-from tfvae import callbacks
-from tfvae import conditioning
-from tfvae import config
-from tfvae import datasets
-from tfvae import diagnostics
-from tfvae import divergence
-from tfvae import evaluation
-from tfvae import experiment
-from tfvae import grid
-from tfvae import objective
-from tfvae import plot
-from tfvae import prior
-from tfvae import sources
-from tfvae.decoder import make_decoder
-from tfvae.encoder import make_encoder
+from tfvae.analysis import anomaly
+from tfvae.analysis import callbacks
+from tfvae.analysis import diagnostics
+from tfvae.analysis import grid
+from tfvae.analysis import plot
+from tfvae.data import arrays as datasets
+from tfvae.data import sources
 from tfvae.internal import keras
-from tfvae.layers import IndependentBernoulli
-from tfvae.layers import IndependentContinuousBernoulli
-from tfvae.layers import IndependentNormal
-from tfvae.layers import InverseAutoregressiveFlow
-from tfvae.layers import KLDivergenceRegularizer
-from tfvae.layers import MultivariateNormalDiag
-from tfvae.layers import MultivariateNormalTriL
-from tfvae.serving import export_saved_model
-from tfvae.vae import VAE
+from tfvae.jobs import config
+from tfvae.jobs import evaluation
+from tfvae.jobs import experiment
+from tfvae.model import conditioning
+from tfvae.model import divergence
+from tfvae.model import objective
+from tfvae.model import prior
+from tfvae.model.decoder import make_decoder
+from tfvae.model.encoder import make_encoder
+from tfvae.model.layers import IndependentBernoulli
+from tfvae.model.layers import IndependentContinuousBernoulli
+from tfvae.model.layers import IndependentNormal
+from tfvae.model.layers import InverseAutoregressiveFlow
+from tfvae.model.layers import KLDivergenceRegularizer
+from tfvae.model.layers import MultivariateNormalDiag
+from tfvae.model.layers import MultivariateNormalTriL
+from tfvae.model.vae import VAE
+from tfvae.serving.saved_model import export_saved_model
 
 __version__ = '0.1.0'
 

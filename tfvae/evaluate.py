@@ -5,7 +5,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from tfvae import evaluation as evaluation_lib
+from tfvae.jobs import evaluation as evaluation_lib
 
 __all__ = ['define_flags', 'main', 'run']
 

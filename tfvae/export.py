@@ -5,61 +5,10 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from tfvae import anomaly as anomaly_lib
-from tfvae import evaluation as evaluation_lib
-from tfvae import experiment as experiment_lib
-from tfvae import serving as serving_lib
+from tfvae.analysis import anomaly as anomaly_lib
+from tfvae.jobs import evaluation as evaluation_lib
 
-__all__ = ['export_run', 'main', 'run']
-
-
-def export_run(
-  model_dir: str,
-  export_base: str,
-  version: int | None = None,
-  overwrite: bool = False,
-  warmup: bool = True,
-  anomaly_score: str | None = None,
-  false_positive_rate: float = 0.01,
-  num_samples: int = 1000,
-) -> str:
-  """Exports the model of a finished training run as a versioned SavedModel.
-
-  Args:
-    model_dir: the run directory of `python -m tfvae.train` (or
-      `tfvae.experiment.train`); its `model.keras` is exported.
-    export_base: directory of versions; see `tfvae.export_saved_model`.
-    version: positive integer version.
-      Default value: `None`: the next one.
-    overwrite: replace an existing version.
-      Default value: `False`.
-    warmup: write TF Serving warmup requests.
-      Default value: `True`.
-    anomaly_score: one of `tfvae.anomaly.SCORES`: add an `anomaly` signature
-      whose threshold is calibrated on the run's validation split
-      (`tfvae.evaluation.calibrate_run`).
-      Default value: `None`: no `anomaly` signature.
-    false_positive_rate: the share of normal examples the threshold flags.
-      Default value: `0.01`.
-    num_samples: importance samples of the anomaly score.
-      Default value: `1000`.
-
-  Returns:
-    The path of the version directory written.
-
-  Raises:
-    ValueError: if `model_dir` holds no finished run.
-    FileExistsError: if the version exists and `overwrite` is false.
-  """
-  model = experiment_lib.load_model(model_dir)
-  threshold = None
-  if anomaly_score is not None:
-    threshold = evaluation_lib.calibrate_run(
-      model_dir, anomaly_score, false_positive_rate, num_samples
-    )
-  return serving_lib.export_saved_model(
-    model, export_base, version=version, overwrite=overwrite, warmup=warmup, anomaly=threshold
-  )
+__all__ = ['main', 'run']
 
 
 def main(argv):
@@ -67,7 +16,7 @@ def main(argv):
   del argv  # Unused.
   if not flags.FLAGS['verbosity'].present:
     logging.set_verbosity(logging.WARNING)  # TensorFlow logs each file it writes at INFO.
-  path = export_run(
+  path = evaluation_lib.export_run(
     model_dir=flags.FLAGS.model_dir,
     export_base=flags.FLAGS.export_base,
     version=flags.FLAGS.version,

@@ -9,9 +9,9 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from tfvae import anomaly as anomaly_lib
-from tfvae import evaluation as evaluation_lib
-from tfvae import sources as sources_lib
+from tfvae.analysis import anomaly as anomaly_lib
+from tfvae.data import sources as sources_lib
+from tfvae.jobs import evaluation as evaluation_lib
 
 __all__ = ['define_flags', 'main', 'run']
 

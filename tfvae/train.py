@@ -13,8 +13,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from tfvae import config as config_lib
-from tfvae import experiment as experiment_lib
+from tfvae.jobs import config as config_lib
+from tfvae.jobs import experiment as experiment_lib
 
 __all__ = ['config_from_flags', 'define_flags', 'main', 'run']
 

@@ -1,0 +1,109 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""Tests for tfvae.config: the main job's options, declared once."""
+
+import dataclasses
+import json
+import os
+
+from absl import flags
+
+import test_util
+from tfvae import train as train_lib
+from tfvae.data import sources as sources_lib
+from tfvae.jobs import config as config_lib
+
+_IMAGES = sources_lib.SourceInfo(
+  'images', (8, 8, 1), {'train': 10, 'validation': 2, 'test': 3}, num_classes=10
+)
+_TABLE = sources_lib.SourceInfo(
+  'table', (4,), {'train': 10, 'validation': 2, 'test': 3}, value_range='real'
+)
+
+
+def _flag_values(*argv):
+  flag_values = flags.FlagValues()
+  train_lib.define_flags(flag_values)
+  flag_values(['train', *argv])
+  return flag_values
+
+
+class JobConfigTest(test_util.TestCase):
+  def test_every_option_has_a_flag_with_its_default_and_help(self):
+    flag_values = _flag_values()
+    for field in dataclasses.fields(config_lib.JobConfig):
+      with self.subTest(option=field.name):
+        self.assertIn(field.name, flag_values)
+        self.assertTrue(flag_values[field.name].help.endswith(field.metadata['help']))
+    self.assertEqual(train_lib.config_from_flags(flag_values), config_lib.JobConfig())
+    for name in ('model_dir', 'export_base', 'verbose'):
+      self.assertIn(name, flag_values)
+
+  def test_flags_convert_to_the_options(self):
+    flag_values = _flag_values(
+      '--hidden_units=16,8', '--image_size=28,30', '--jit_compile=false', '--conditional',
+      '--prior=conditional_gaussian', '--channels=3', '--validation_fraction=0.2',
+    )  # fmt: skip
+    config = train_lib.config_from_flags(flag_values)
+    self.assertEqual(config.hidden_units, (16, 8))
+    self.assertEqual(config.image_size, (28, 30))
+    self.assertIs(config.jit_compile, False)
+    self.assertEqual((config.conditional, config.prior), (True, 'conditional_gaussian'))
+    self.assertEqual((config.channels, config.validation_fraction), (3, 0.2))
+    with self.assertRaisesRegex(ValueError, '--hidden_units must be integers'):
+      train_lib.config_from_flags(_flag_values('--hidden_units=a,b'))
+
+  def test_json_round_trip_and_older_files(self):
+    config = config_lib.JobConfig(hidden_units=(5,), image_size=(3, 4), conditional=True)
+    path = os.path.join(self.create_tempdir().full_path, 'config.json')
+    config.write(path)
+    self.assertEqual(config_lib.JobConfig.read(path), config)
+    with open(path) as f:
+      self.assertEqual(json.load(f)['hidden_units'], [5])
+    # A config.json written before an option existed reads with its default.
+    older = {k: v for k, v in config.to_json().items() if k != 'shuffle_buffer'}
+    self.assertEqual(config_lib.JobConfig.from_json(older).shuffle_buffer, 10_000)
+    with open(path, 'w') as f:
+      json.dump({'epochs': 3, 'colour': 'red'}, f)
+    with self.assertRaisesRegex(ValueError, r"config.json: unknown job option\(s\) \['colour'\]"):
+      config_lib.JobConfig.read(path)
+
+  @test_util.parameterized.named_parameters(
+    ('epochs', dict(epochs=0), '`epochs` must be a positive integer'),
+    ('batch_size_float', dict(batch_size=1.5), '`batch_size` must be an integer'),
+    ('learning_rate', dict(learning_rate=0.0), '`learning_rate` must be a positive float'),
+    ('likelihood', dict(likelihood='poisson'), '`likelihood` must be one of'),
+    ('channels', dict(channels=2), r'`channels` must be one of \[1, 3\]'),
+    ('image_size', dict(image_size=(28,)), '`image_size` must be \\(height, width\\)'),
+    ('validation_fraction', dict(validation_fraction=1.0), '`validation_fraction` must lie'),
+    ('test_fraction', dict(test_fraction=0.0), '`test_fraction` must lie in \\(0, 1\\)'),
+    ('conditional_bool', dict(conditional='yes'), '`conditional` must be true or false'),
+    ('free_bits_iaf', dict(free_bits=0.5, posterior='iaf'), '`free_bits` needs the diagonal'),
+    ('conditional_prior', dict(prior='conditional_gaussian'), 'it needs `conditional`'),
+    ('vamp_conditional', dict(prior='vamp', conditional=True), 'cannot condition'),
+    ('unknown', dict(colour='red'), 'unknown job option'),
+  )
+  def test_bad_options_name_the_option(self, options, message):
+    with self.assertRaisesRegex(ValueError, message):
+      config_lib.JobConfig().replace(**options)
+
+  def test_resolve_fills_in_what_the_data_decide(self):
+    config = config_lib.JobConfig()
+    images = config.resolve(_IMAGES)
+    self.assertEqual((images.likelihood, images.hidden_units), ('bernoulli', (512, 256)))
+    table = config.resolve(_TABLE)
+    self.assertEqual(table.likelihood, 'gaussian')
+    conv = config_lib.JobConfig(architecture='conv').resolve(_IMAGES)
+    self.assertEqual(conv.hidden_units, (32, 64))
+    self.assertEqual(config_lib.JobConfig(hidden_units=()).resolve(_TABLE).hidden_units, ())
+
+  def test_resolve_refuses_what_the_data_cannot_serve(self):
+    with self.assertRaisesRegex(ValueError, "real-valued features; use `likelihood`='gaussian'"):
+      config_lib.JobConfig(likelihood='bernoulli').resolve(_TABLE)
+    with self.assertRaisesRegex(ValueError, "`architecture`='conv' needs images"):
+      config_lib.JobConfig(architecture='conv').resolve(_TABLE)
+    with self.assertRaisesRegex(ValueError, '`conditional` conditions on class labels'):
+      config_lib.JobConfig(conditional=True).resolve(_TABLE)
+
+
+if __name__ == '__main__':
+  test_util.main()

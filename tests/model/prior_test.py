@@ -1,0 +1,274 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""Tests for tfvae.prior."""
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+from scipy import special
+from scipy import stats
+
+import test_util
+import tfvae
+from tfvae.model import prior as prior_lib
+
+tfd = tfp.distributions
+
+
+class PriorTest(test_util.TestCase):
+  def test_standard_normal_log_prob_matches_scipy(self):
+    prior = prior_lib.make_standard_normal(3)
+    z = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    expected = stats.multivariate_normal(np.zeros(3), np.eye(3)).logpdf(z)
+    self.assertAllClose(prior.log_prob(z), expected, rtol=1e-5)
+    self.assertEqual(prior.event_shape, [3])
+    self.assertEqual(prior.batch_shape, [])
+
+  def test_serialize_round_trip(self):
+    prior = tfd.MultivariateNormalDiag([0.5, -1.0], [2.0, 0.25])
+    clone = prior_lib.deserialize(prior_lib.serialize(prior))
+    self.assertAllClose(clone.mean(), prior.mean())
+    self.assertAllClose(clone.stddev(), prior.stddev())
+
+  def test_serialize_rejects_other_families(self):
+    with self.assertRaisesRegex(TypeError, 'prior'):
+      prior_lib.serialize(tfd.Independent(tfd.Normal([0.0], [1.0]), 1))
+
+  def test_deserialize_rejects_garbage(self):
+    with self.assertRaisesRegex(ValueError, 'config'):
+      prior_lib.deserialize({'class_name': 'Normal'})
+
+  @test_util.parameterized.parameters(0, -1, 1.5, None)
+  def test_bad_latent_size(self, latent_size):
+    with self.assertRaisesRegex(ValueError, 'latent_size'):
+      prior_lib.make_standard_normal(latent_size)
+
+
+def _quadrature_2d(distribution, half_width=12.0, n=601):
+  """Riemann sum of a 2-D density over [-half_width, half_width]^2."""
+  axis = np.linspace(-half_width, half_width, n)
+  grid = np.stack(np.meshgrid(axis, axis, indexing='ij'), axis=-1).reshape(-1, 2)
+  density = np.exp(distribution.log_prob(grid.astype(np.float32)).numpy().astype(np.float64))
+  return density.sum() * (axis[1] - axis[0]) ** 2
+
+
+class LearnablePriorTest(test_util.TestCase):
+  def test_base_class_is_a_keras_layer_without_distribution(self):
+    prior = prior_lib.LearnablePrior()
+    self.assertIsInstance(prior, tfvae.keras.layers.Layer)
+    with self.assertRaises(NotImplementedError):
+      prior.distribution()
+
+  def test_learnable_priors_do_not_serialize_as_fixed_ones(self):
+    with self.assertRaisesRegex(TypeError, 'prior'):
+      prior_lib.serialize(prior_lib.MixtureOfGaussians(2, 3))
+
+
+class MixtureOfGaussiansTest(test_util.TestCase):
+  def _prior(self):
+    prior = prior_lib.MixtureOfGaussians(latent_size=3, num_components=4)
+    rng = np.random.default_rng(0)
+    prior.loc.assign(rng.normal(size=(4, 3)))
+    prior.raw_scale.assign(rng.normal(size=(4, 3)))
+    prior.logits.assign(rng.normal(size=4))
+    return prior
+
+  def test_log_prob_matches_scipy_mixture(self):
+    prior = self._prior()
+    distribution = prior.distribution()
+    self.assertIsInstance(prior, prior_lib.LearnablePrior)
+    self.assertEqual(distribution.batch_shape, [])
+    self.assertEqual(distribution.event_shape, [3])
+    loc, logits = prior.loc.numpy(), prior.logits.numpy()
+    scale = 1e-6 + np.log1p(np.exp(prior.raw_scale.numpy() + np.log(np.expm1(1.0))))
+    z = np.random.default_rng(1).normal(size=(5, 3)).astype(np.float32)
+    log_weights = logits - special.logsumexp(logits)
+    components = np.stack(
+      [stats.multivariate_normal(loc[k], np.diag(scale[k] ** 2)).logpdf(z) for k in range(4)]
+    )
+    expected = special.logsumexp(log_weights[:, None] + components, axis=0)
+    self.assertAllClose(distribution.log_prob(z), expected, rtol=1e-5)
+
+  def test_initial_prior_is_uniform_mixture_of_unit_gaussians(self):
+    prior = prior_lib.MixtureOfGaussians(2, 3)
+    distribution = prior.distribution()
+    self.assertAllClose(distribution.mixture_distribution.probs_parameter(), np.full(3, 1 / 3))
+    self.assertAllClose(distribution.components_distribution.stddev(), np.ones([3, 2]), atol=1e-5)
+    self.assertEqual(prior.distribution(encoder='ignored').event_shape, [2])
+
+  def test_integrates_to_one(self):
+    prior = prior_lib.MixtureOfGaussians(latent_size=2, num_components=3)
+    prior.raw_scale.assign(np.full([3, 2], -1.0))
+    self.assertAllClose(_quadrature_2d(prior.distribution()), 1.0, atol=1e-4)
+
+  def test_gradients_reach_every_weight(self):
+    prior = self._prior()
+    z = np.random.default_rng(2).normal(size=(6, 3)).astype(np.float32)
+    with tf.GradientTape() as tape:
+      log_prob = tf.reduce_sum(prior.distribution().log_prob(z))
+    gradients = tape.gradient(log_prob, prior.trainable_weights)
+    self.assertLen(gradients, 3)
+    for gradient in gradients:
+      self.assertGreater(float(tf.reduce_max(tf.abs(gradient))), 0.0)
+
+  def test_config_and_weights_round_trip(self):
+    prior = self._prior()
+    config = tfvae.keras.layers.serialize(prior)
+    clone = tfvae.keras.layers.deserialize(config)
+    self.assertIsInstance(clone, prior_lib.MixtureOfGaussians)
+    self.assertEqual(clone.get_config(), prior.get_config())
+    clone.set_weights(prior.get_weights())
+    z = np.zeros([2, 3], np.float32)
+    self.assertAllClose(clone.distribution().log_prob(z), prior.distribution().log_prob(z))
+
+  @test_util.parameterized.named_parameters(
+    ('latent_size', dict(latent_size=0, num_components=2), 'latent_size'),
+    ('num_components', dict(latent_size=2, num_components=-1), 'num_components'),
+  )
+  def test_bad_arguments(self, kwargs, message):
+    with self.assertRaisesRegex(ValueError, message):
+      prior_lib.MixtureOfGaussians(**kwargs)
+
+
+class VampPriorTest(test_util.TestCase):
+  def _encoder(self, latent_size=2, **kwargs):
+    return tfvae.make_encoder(
+      test_util.IMAGE_SHAPE, latent_size, test_util.HIDDEN_UNITS, kl_regularizer=False, **kwargs
+    )
+
+  def test_log_prob_is_uniform_mixture_of_posteriors_at_pseudo_inputs(self):
+    encoder = self._encoder(latent_size=3)
+    prior = prior_lib.VampPrior(num_components=4, input_shape=test_util.IMAGE_SHAPE)
+    pseudo_inputs = prior.pseudo_inputs.numpy()
+    self.assertEqual(pseudo_inputs.shape, (4, *test_util.IMAGE_SHAPE))
+    self.assertTrue(np.all((pseudo_inputs > 0) & (pseudo_inputs < 1)))
+    posterior = encoder(pseudo_inputs).tensor_distribution
+    loc, scale = posterior.mean().numpy(), posterior.stddev().numpy()
+    z = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    components = np.stack(
+      [stats.multivariate_normal(loc[k], np.diag(scale[k] ** 2)).logpdf(z) for k in range(4)]
+    )
+    expected = special.logsumexp(components, axis=0) - np.log(4)
+    distribution = prior.distribution(encoder)
+    self.assertEqual(distribution.batch_shape, [])
+    self.assertEqual(distribution.event_shape, [3])
+    self.assertAllClose(distribution.log_prob(z), expected, rtol=1e-5)
+
+  @test_util.parameterized.parameters('diagonal', 'iaf')
+  def test_integrates_to_one(self, posterior):
+    encoder = self._encoder(posterior=posterior, flow_hidden_units=(7,))
+    prior = prior_lib.VampPrior(num_components=3, input_shape=test_util.IMAGE_SHAPE)
+    self.assertAllClose(_quadrature_2d(prior.distribution(encoder), n=301), 1.0, atol=1e-3)
+
+  def test_gradients_reach_pseudo_inputs_and_encoder(self):
+    encoder = self._encoder()
+    prior = prior_lib.VampPrior(num_components=3, input_shape=test_util.IMAGE_SHAPE)
+    z = np.random.default_rng(1).normal(size=(6, 2)).astype(np.float32)
+    variables = prior.trainable_weights + encoder.trainable_weights
+    with tf.GradientTape() as tape:
+      log_prob = tf.reduce_sum(prior.distribution(encoder).log_prob(z))
+    gradients = tape.gradient(log_prob, variables)
+    self.assertLen(prior.trainable_weights, 1)
+    self.assertTrue(all(g is not None for g in gradients))
+    self.assertGreater(float(tf.reduce_max(tf.abs(gradients[0]))), 0.0)
+
+  def test_config_round_trip(self):
+    prior = prior_lib.VampPrior(5, (4, 6, 1), name='vamp')
+    clone = tfvae.keras.layers.deserialize(tfvae.keras.layers.serialize(prior))
+    self.assertEqual(clone.get_config(), prior.get_config())
+    self.assertEqual(clone.pseudo_input_shape, (4, 6, 1))
+    self.assertEqual(clone.pseudo_input_logits.shape, [5, 4, 6, 1])
+
+  def test_needs_an_encoder_without_regularizer_of_matching_shape(self):
+    prior = prior_lib.VampPrior(3, test_util.IMAGE_SHAPE)
+    with self.assertRaisesRegex(ValueError, 'encoder'):
+      prior.distribution()
+    regularized = tfvae.make_encoder(test_util.IMAGE_SHAPE, 2, test_util.HIDDEN_UNITS)
+    with self.assertRaisesRegex(ValueError, 'kl_regularizer=False'):
+      prior.distribution(regularized)
+    other_shape = tfvae.make_encoder((3, 3, 1), 2, (4,), kl_regularizer=False)
+    with self.assertRaisesRegex(ValueError, 'shape'):
+      prior.distribution(other_shape)
+
+  @test_util.parameterized.named_parameters(
+    ('num_components', dict(num_components=0, input_shape=(2,)), 'num_components'),
+    ('input_shape', dict(num_components=2, input_shape=(2, 0)), 'input_shape'),
+  )
+  def test_bad_arguments(self, kwargs, message):
+    with self.assertRaisesRegex(ValueError, message):
+      prior_lib.VampPrior(**kwargs)
+
+
+class ConditionalGaussianTest(test_util.TestCase):
+  def _prior(self, hidden_units=()):
+    prior = prior_lib.ConditionalGaussian(
+      latent_size=2, condition_size=3, hidden_units=hidden_units
+    )
+    rng = np.random.default_rng(1)
+    for weight in prior.trainable_weights:
+      weight.assign(rng.normal(size=weight.shape).astype(np.float32))
+    return prior
+
+  def test_log_prob_matches_scipy_for_each_condition(self):
+    prior = self._prior()
+    c = np.array([[1, 0, 0], [0, 0, 1], [0.5, 0.5, 0]], np.float32)
+    kernel, bias = (w.numpy() for w in prior.params_layer.weights)
+    params = c @ kernel + bias
+    loc, scale = params[:, :2], 1e-6 + special.softplus(params[:, 2:] + np.log(np.e - 1))
+    z = np.random.default_rng(2).normal(size=(3, 2)).astype(np.float32)
+    expected = stats.norm.logpdf(z, loc, scale).sum(-1)
+    p = prior.distribution(condition=c)
+    self.assertIsInstance(p, tfd.MultivariateNormalDiag)
+    self.assertEqual(p.batch_shape, [3])
+    self.assertAllClose(p.log_prob(z), expected, rtol=1e-5)
+
+  def test_starts_as_the_standard_normal(self):
+    prior = prior_lib.ConditionalGaussian(latent_size=4, condition_size=2, hidden_units=(5,))
+    p = prior.distribution(condition=np.eye(2, dtype=np.float32))
+    self.assertAllClose(p.mean(), np.zeros([2, 4]))
+    self.assertAllClose(p.stddev(), np.ones([2, 4]), atol=1e-5)
+
+  def test_analytic_kl_from_a_gaussian_posterior(self):
+    prior = self._prior(hidden_units=(4,))
+    c = np.eye(3, dtype=np.float32)
+    q = tfd.MultivariateNormalDiag([[0.5, -1.0]] * 3, [[0.7, 1.3]] * 3)
+    p = prior.distribution(condition=c)
+    kl = tfvae.divergence.kl_divergence(q, p)
+    self.assertTrue(tfvae.divergence.has_analytic_kl(q, p))
+    by_hand = np.sum(
+      np.log(p.stddev() / q.stddev())
+      + (q.stddev() ** 2 + (q.mean() - p.mean()) ** 2) / (2 * p.stddev() ** 2)
+      - 0.5,
+      axis=-1,
+    )
+    self.assertAllClose(kl, by_hand, rtol=1e-5)
+
+  def test_gradients_reach_every_weight_and_config_round_trip(self):
+    prior = self._prior(hidden_units=(4,))
+    c = np.eye(3, dtype=np.float32)
+    with tf.GradientTape() as tape:
+      log_prob = tf.reduce_sum(prior.distribution(condition=c).log_prob(tf.ones([3, 2])))
+    gradients = tape.gradient(log_prob, prior.trainable_weights)
+    self.assertLen(gradients, 4)
+    self.assertTrue(all(float(tf.reduce_max(tf.abs(g))) > 0 for g in gradients))
+    clone = tfvae.keras.layers.deserialize(tfvae.keras.layers.serialize(prior))
+    self.assertEqual(clone.get_config(), prior.get_config())
+    clone.set_weights(prior.get_weights())
+    self.assertAllClose(
+      clone.distribution(condition=c).log_prob(tf.ones([3, 2])),
+      prior.distribution(condition=c).log_prob(tf.ones([3, 2])),
+    )
+
+  def test_needs_a_condition_and_valid_arguments(self):
+    with self.assertRaisesRegex(ValueError, '`condition` is required'):
+      self._prior().distribution()
+    for kwargs, message in (
+      (dict(latent_size=0, condition_size=2), 'latent_size'),
+      (dict(latent_size=2, condition_size=0), 'condition_size'),
+      (dict(latent_size=2, condition_size=2, hidden_units=(0,)), 'hidden_units'),
+    ):
+      with self.assertRaisesRegex(ValueError, message):
+        prior_lib.ConditionalGaussian(**kwargs)
+
+
+if __name__ == '__main__':
+  test_util.main()

@@ -1,0 +1,568 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""Data sources of any size streamed through `tf.data`: image folders, TFRecords, CSV tables.
+
+`open_source(spec)` opens one of:
+
+- a name or file of `tfvae.datasets.load` (`'digits'`, `'mnist'`,
+  `'fashion_mnist'`, a `.npz` / `.npy` path): arrays held in memory;
+- a folder of PNG, JPEG, BMP or GIF files (found recursively); its sorted
+  subfolders are the classes, as in
+  `tf_keras.utils.image_dataset_from_directory(labels='inferred')`; folders
+  `train` and `test` (and optionally `validation`) at the top are the splits;
+- TFRecord files matching a glob (e.g. `'data/*.tfrecord*'`), of
+  `tf.train.Example` records in this layout:
+
+  | feature | type | meaning |
+  | --- | --- | --- |
+  | `image` | bytes_list, 1 value | an encoded PNG, JPEG, BMP or GIF image |
+  | `x` | float_list | or: the example's values, flattened row-major |
+  | `shape` | int64_list | with `x`: its shape (default `[len(x)]`), the same in every record |
+  | `label` | int64_list, 1 value | optional: a class label >= 0, in every record or in none |
+
+  A source's records are all `image` or all `x`. Rank-1 `x` is a table
+  (standardized like CSV); other `x` are images with values in [0, 1].
+  `write_tfrecords` writes this layout;
+- CSV files (a `.csv` path or glob) with a header row: every column is a
+  float feature except the integer label column (`label_column`, or `label`).
+
+Every source has three splits. Files or folders whose names carry the word
+`train`, `test` or `validation` (`valid`, `val`) are those splits (train and
+test must both be there; validation is otherwise held out of train). Else each
+example is assigned by a stable hash of `seed`, its file's path relative to
+the source and its index in the file: a `test_fraction` share is test, a
+`validation_fraction` share of the rest validation. `Source.scan()` reads and
+checks every record once; bad data raises `DataError` naming the file and
+record. Nothing but in-memory arrays is ever loaded whole.
+"""
+
+import os
+from typing import NamedTuple
+
+import numpy as np
+import tensorflow as tf
+
+from tfvae.data import _csv as csv_files
+from tfvae.data import _files as file_sources
+from tfvae.data import _images as image_files
+from tfvae.data import _tfrecord as tfrecord_files
+from tfvae.data import arrays as datasets_lib
+from tfvae.data import splits
+from tfvae.internal import checks
+
+__all__ = [
+  'DataError',
+  'SPLITS',
+  'Source',
+  'SourceInfo',
+  'open_source',
+  'write_tfrecords',
+]
+
+SPLITS = splits.SPLITS
+DataError = file_sources.DataError
+
+
+class SourceInfo(NamedTuple):
+  """What `Source.scan()` measured: the data's kind, shape, sizes and statistics.
+
+  Attributes:
+    kind: `'images'` (values in [0, 1]) or `'table'` (real-valued features).
+    event_shape: the shape of one example, a tuple.
+    num_examples: `{split: int}` for `'train'`, `'validation'` and `'test'`.
+    num_classes: the number of classes (largest label + 1), or `None` without labels.
+    class_names: class folder names (image folders), else `None`.
+    feature_names: CSV feature column names, else `None`.
+    loc: tables only: per-feature mean of the train split (float list), else `None`.
+    scale: tables only: per-feature standard deviation of the train split
+      (1.0 for a constant feature), else `None`.
+    value_range: `'unit_interval'` for images, `'real'` for tables.
+    num_files: `{split: int}` files holding examples of each split (0 in memory).
+  """
+
+  kind: str
+  event_shape: tuple
+  num_examples: dict
+  num_classes: int | None = None
+  class_names: list | None = None
+  feature_names: list | None = None
+  loc: list | None = None
+  scale: list | None = None
+  value_range: str = 'unit_interval'
+  num_files: dict | None = None
+
+  def to_json(self) -> dict:
+    """A JSON-serializable dict (`from_json` reads it back).
+
+    >>> info = SourceInfo('table', (2,), {'train': 3, 'validation': 0, 'test': 1})
+    >>> SourceInfo.from_json(info.to_json()) == info
+    True
+    """
+    value = self._asdict()
+    value['event_shape'] = list(self.event_shape)
+    return value
+
+  @classmethod
+  def from_json(cls, value: dict) -> 'SourceInfo':
+    """The `SourceInfo` of a `to_json()` dict."""
+    unknown = set(value) - set(cls._fields)
+    if unknown:
+      raise ValueError(f'`value`: unknown SourceInfo fields {sorted(unknown)}.')
+    return cls(**{**value, 'event_shape': tuple(value['event_shape'])})
+
+
+def open_source(
+  spec: str,
+  data_dir: str | None = None,
+  image_size=None,
+  channels: int | None = None,
+  label_column: str | None = None,
+  validation_fraction: float = 0.1,
+  test_fraction: float = 0.1,
+  seed: int = 0,
+) -> 'Source':
+  """Opens a source of examples (see the module docstring for the formats).
+
+  Opening lists the files and reads one record; `scan()`, `dataset()` and
+  `take()` read the data.
+
+  Args:
+    spec: `'digits'`, `'mnist'`, `'fashion_mnist'`, a `.npz` / `.npy` path, a
+      folder of images, a TFRecord file glob or a `.csv` path or glob.
+    data_dir: for `'mnist'` / `'fashion_mnist'`: a folder of IDX files, as in
+      `tfvae.datasets.load`.
+      Default value: `None`.
+    image_size: `(height, width)` to resize every image to (bilinear, antialiased).
+      Default value: `None`: images keep their size, which must be the same for all.
+    channels: 1 or 3: convert every image to grey or RGB (dropping alpha).
+      Default value: `None`: the data's channel count, which must be the same for all.
+    label_column: CSV only: the name of the integer label column.
+      Default value: `None`: the column `label` if there is one, else no labels.
+    validation_fraction: share of the training examples held out as the
+      validation split, in [0, 1) (unused when the source has validation files).
+      Default value: `0.1`.
+    test_fraction: share of all examples in the test split, in (0, 1) (unused
+      when the source has test files).
+      Default value: `0.1`.
+    seed: seed of the split assignment.
+      Default value: `0`.
+
+  Returns:
+    A `Source`.
+
+  Raises:
+    TypeError: `spec` is not a string or path.
+    ValueError: a bad argument (named).
+    DataError: no files, an empty folder, split names that do not add up, bad
+      CSV headers or a bad first TFRecord record.
+
+  #### Examples
+
+  >>> source = open_source('digits', validation_fraction=0.2)
+  >>> info = source.scan()
+  >>> info.event_shape, info.num_examples
+  ((8, 8, 1), {'train': 1200, 'validation': 300, 'test': 297})
+  >>> x, y = source.take('test', 2)
+  >>> x.shape, y.dtype
+  ((2, 8, 8, 1), dtype('int64'))
+  """
+  if not isinstance(spec, (str, os.PathLike)):
+    raise TypeError(f'`spec` must be a dataset name or a path; got {spec!r}.')
+  spec = os.fspath(spec)
+  if image_size is not None:
+    image_size = checks.check_shape(image_size, 'image_size')
+    if len(image_size) != 2:
+      raise ValueError(f'`image_size` must be (height, width); got {image_size!r}.')
+  checks.check_choice(channels, (None, 1, 3), 'channels')
+  if label_column is not None and not isinstance(label_column, str):
+    raise TypeError(f'`label_column` must be a column name; got {label_column!r}.')
+  options = dict(
+    seed=checks.check_non_negative_int(seed, 'seed'),
+    assignment=splits.Assignment(
+      _check_fraction(validation_fraction, 'validation_fraction', include_zero=True),
+      _check_fraction(test_fraction, 'test_fraction', include_zero=False),
+    ),
+    channels=channels,
+    image_size=image_size,
+  )
+  is_csv = spec.lower().endswith('.csv')
+  if label_column is not None and not is_csv:
+    raise ValueError(f'`label_column` applies to CSV sources; got spec {spec!r}.')
+  if spec in datasets_lib.DATASETS or spec.endswith(('.npz', '.npy')):
+    return _ArraySource(spec, data_dir, **options)
+  if tf.io.gfile.isdir(spec):
+    fmt, files = image_files.open_directory(spec, seed, options['assignment'], channels, image_size)
+    return _FileSource(spec, fmt, files, **options)
+  if not tf.io.gfile.glob(spec):
+    raise DataError(
+      f'{spec!r} is neither a dataset name ({", ".join(datasets_lib.DATASETS)}) nor an existing '
+      'directory of images, TFRecord file (or glob) or CSV file (or glob).'
+    )
+  paths, root = file_sources.glob_files(spec)
+  files = file_sources.FileSet(root, paths, seed, validation_fraction)
+  if is_csv or all(path.lower().endswith('.csv') for path in paths):
+    if channels is not None or image_size is not None:
+      raise ValueError('`channels` and `image_size` apply to images; CSV files are tables.')
+    return _FileSource(spec, csv_files.CsvFormat(paths, label_column), files, **options)
+  layout = tfrecord_files.probe(paths)
+  fmt = tfrecord_files.TFRecordFormat(*layout, channels=channels, image_size=image_size)
+  return _FileSource(spec, fmt, files, **options)
+
+
+def write_tfrecords(
+  path_prefix: str, x, labels=None, num_shards: int = 1, encoding: str = 'png'
+) -> list:
+  """Writes examples as TFRecord shards in the layout that `open_source` reads.
+
+  Shard `i` of `N` is `<path_prefix>-0000i-of-0000N.tfrecord`; the examples keep
+  their order (shard 0 holds the first ones). Put `train` / `test` in the
+  prefix's last word to name the split.
+
+  Args:
+    path_prefix: path of the files without the shard suffix.
+    x: `[n, *event_shape]` array. For `'png'`: `[n, height, width, channels]`
+      with values in [0, 1] (1 to 4 channels).
+    labels: `[n]` integer labels >= 0, or `None`.
+      Default value: `None`.
+    num_shards: number of files.
+      Default value: `1`.
+    encoding: `'png'` (feature `image`: an 8-bit PNG of `round(x * 255)`) or
+      `'raw'` (features `x` and `shape`: the float32 values, exact).
+      Default value: `'png'`.
+
+  Returns:
+    The list of written paths.
+
+  Raises:
+    ValueError: bad `x`, `labels`, `num_shards` or `encoding`.
+
+  #### Examples
+
+  >>> import tempfile
+  >>> prefix = os.path.join(tempfile.mkdtemp(), 'digits-train')
+  >>> x = np.zeros((5, 4, 3, 1), np.float32)
+  >>> [os.path.basename(p) for p in write_tfrecords(prefix, x, num_shards=2)]
+  ['digits-train-00000-of-00002.tfrecord', 'digits-train-00001-of-00002.tfrecord']
+  """
+  return tfrecord_files.write(os.fspath(path_prefix), x, labels, num_shards, encoding)
+
+
+class Source:
+  """Examples from one place, split into train, validation and test; made by `open_source`."""
+
+  def __init__(self, spec, seed, assignment, channels, image_size):
+    self.spec = spec
+    self._seed, self._assignment = seed, assignment
+    self._channels, self._image_size = channels, image_size
+    self._info = None
+
+  def __repr__(self):
+    return f'<tfvae.sources.Source {self.spec!r}>'
+
+  def scan(self) -> SourceInfo:
+    """Reads and checks every example once; measures the data (cached: one scan per source).
+
+    Returns:
+      The `SourceInfo`.
+
+    Raises:
+      DataError: bad data (the message names the file and the record or
+        line), or an empty train or test split, or an empty validation split
+        although `validation_fraction > 0`.
+    """
+    if self._info is None:
+      info = self._scan()
+      for split in ('train', 'test', 'validation'):
+        if info.num_examples[split] == 0 and (
+          split != 'validation' or self._assignment.validation_fraction > 0
+        ):
+          raise DataError(
+            f'{self.spec}: the {split} split is empty ({info.num_examples}); use more data or '
+            'other `validation_fraction` / `test_fraction`.'
+          )
+      self._info = info
+    return self._info
+
+  def dataset(
+    self,
+    split: str,
+    batch_size: int,
+    shuffle: bool = False,
+    binarization: str | None = None,
+    labels: bool = False,
+    num_shards: int = 1,
+    shard_index: int = 0,
+    seed: int = 0,
+    shuffle_buffer: int = 10_000,
+    drop_remainder: bool = False,
+  ) -> tf.data.Dataset:
+    """A `tf.data` pipeline of one split's batches (scans first, once).
+
+    Args:
+      split: `'train'`, `'validation'` or `'test'`.
+      batch_size: examples per batch.
+      shuffle: shuffle the files and the examples every epoch.
+        Default value: `False`: files in order, records in file order.
+      binarization: `None` (values as stored), `'dynamic'` (a fresh Bernoulli(x)
+        draw of every value each epoch, for training) or `'static'` (one draw per
+        example fixed by `seed`, the same every epoch, for evaluation); images only.
+        Default value: `None`.
+      labels: yield `(x, y)` with int64 labels `y` of shape `[batch]`.
+        Default value: `False`: yield `x` only.
+      num_shards: number of workers reading the split together.
+        Default value: `1`.
+      shard_index: this worker's index in [0, num_shards): it reads every
+        `num_shards`-th file, or, when the split has fewer files than workers,
+        every `num_shards`-th example of each file (with a warning). Together
+        the workers see each example once per epoch.
+        Default value: `0`.
+      seed: seed of shuffling and binarization.
+        Default value: `0`.
+      shuffle_buffer: file sources: how far examples are shuffled. Image
+        sources shuffle the encoded records in a buffer of this many; TFRecord
+        `x` and CSV sources, which decode whole chunks of records, permute
+        windows of this many decoded examples. Arrays are shuffled whole.
+        Default value: `10000`.
+      drop_remainder: drop the last partial batch.
+        Default value: `False`.
+
+    Returns:
+      A `tf.data.Dataset` of float32 `[batch, *event_shape]` batches (or
+      `(x, y)` pairs) whose cardinality is the number of batches.
+
+    Raises:
+      ValueError: a bad argument, `labels` without labels, binarizing a table,
+        or an empty split.
+      DataError: bad data found by the scan.
+    """
+    checks.check_choice(split, SPLITS, 'split')
+    batch_size = checks.check_positive_int(batch_size, 'batch_size')
+    checks.check_choice(binarization, ('dynamic', 'static', None), 'binarization')
+    num_shards = checks.check_positive_int(num_shards, 'num_shards')
+    shard_index = checks.check_non_negative_int(shard_index, 'shard_index')
+    if shard_index >= num_shards:
+      raise ValueError(f'`shard_index` must be in [0, {num_shards}); got {shard_index}.')
+    seed = checks.check_non_negative_int(seed, 'seed')
+    shuffle_buffer = checks.check_positive_int(shuffle_buffer, 'shuffle_buffer')
+    info = self.scan()
+    if labels and info.num_classes is None:
+      raise ValueError(f'`labels`: {self.spec} has no labels.')
+    if binarization is not None and info.value_range != 'unit_interval':
+      raise ValueError(f'`binarization` needs values in [0, 1]; {self.spec} is a table.')
+    if info.num_examples[split] == 0:
+      raise ValueError(f'`split`: the {split} split of {self.spec} is empty.')
+    return self._dataset(
+      SPLITS.index(split),
+      batch_size,
+      bool(shuffle),
+      binarization,
+      bool(labels),
+      num_shards,
+      shard_index,
+      seed,
+      shuffle_buffer,
+      bool(drop_remainder),
+    )
+
+  def take(self, split: str, n: int):
+    """The first `n` examples of a split, in a fixed order (as `dataset(split)` yields them).
+
+    Args:
+      split: `'train'`, `'validation'` or `'test'`.
+      n: number of examples (fewer when the split has fewer).
+
+    Returns:
+      `(x, y)`: float32 `[n, *event_shape]` and int64 `[n]` labels, or `None`
+      without labels. Values as stored (not binarized, not standardized).
+    """
+    checks.check_choice(split, SPLITS, 'split')
+    n = checks.check_positive_int(n, 'n')
+    info = self.scan()
+    n = min(n, info.num_examples[split])
+    has_labels = info.num_classes is not None
+    if n == 0:
+      return np.zeros((0, *info.event_shape), np.float32), (
+        np.zeros(0, np.int64) if has_labels else None
+      )
+    ds = self.dataset(split, min(n, 512), labels=has_labels)
+    xs, ys = [], []
+    for batch in ds.as_numpy_iterator():
+      x, y = batch if has_labels else (batch, None)
+      xs.append(x)
+      ys.append(y)
+      if sum(map(len, xs)) >= n:
+        break
+    x = np.concatenate(xs)[:n]
+    return x, (np.concatenate(ys)[:n].astype(np.int64) if has_labels else None)
+
+  def _scan(self):
+    raise NotImplementedError
+
+  def _dataset(self, *args):
+    raise NotImplementedError
+
+
+class _ArraySource(Source):
+  """Arrays of `tfvae.datasets.load`, validation held out by a seeded permutation."""
+
+  def __init__(self, spec, data_dir, seed, assignment, channels, image_size):
+    super().__init__(spec, seed, assignment, channels, image_size)
+    (x_train, y_train), (x_test, y_test) = datasets_lib.load(spec, data_dir, seed)
+    if channels is not None or image_size is not None:
+      x_train, x_test = (
+        image_files.convert_arrays(x, channels, image_size) for x in (x_train, x_test)
+      )
+    has_labels = y_train is not None and y_test is not None
+    order = np.random.default_rng(seed).permutation(len(x_train))
+    fraction = assignment.validation_fraction
+    num_validation = max(1, round(fraction * len(x_train))) if fraction > 0 else 0
+    validation, train = np.sort(order[:num_validation]), np.sort(order[num_validation:])
+    pick = lambda y, idx: np.asarray(y, np.int64)[idx] if has_labels else None  # noqa: E731
+    self._arrays = {
+      'train': (x_train[train], pick(y_train, train)),
+      'validation': (x_train[validation], pick(y_train, validation)),
+      'test': (x_test, pick(y_test, slice(None))),
+    }
+
+  def _scan(self):
+    labels = [y for _, y in self._arrays.values() if y is not None and len(y)]
+    return SourceInfo(
+      kind='images',
+      event_shape=tuple(self._arrays['train'][0].shape[1:]),
+      num_examples={split: len(x) for split, (x, _) in self._arrays.items()},
+      num_classes=int(max(y.max() for y in labels)) + 1 if labels else None,
+      value_range='unit_interval',
+      num_files=dict.fromkeys(SPLITS, 0),
+    )
+
+  def _dataset(
+    self,
+    split,
+    batch_size,
+    shuffle,
+    binarization,
+    labels,
+    num_shards,
+    shard_index,
+    seed,
+    shuffle_buffer,
+    drop_remainder,
+  ):
+    del shuffle_buffer  # Batches are gathered from the whole array.
+    x, y = self._arrays[SPLITS[split]]
+    if num_shards > 1:
+      if binarization == 'static':  # The same draw of each example whatever the sharding.
+        x, binarization = datasets_lib.binarize(x, seed), None
+      x, y = x[shard_index::num_shards], (None if y is None else y[shard_index::num_shards])
+    ds = datasets_lib.make_dataset(
+      x, batch_size, shuffle, binarization, seed, drop_remainder, labels=y if labels else None
+    )
+    return ds.with_options(_options(num_shards))
+
+
+class _FileSource(Source):
+  """Files streamed by `file_sources.stream` in a `RecordFormat`."""
+
+  def __init__(self, spec, fmt, files, seed, assignment, channels, image_size):
+    super().__init__(spec, seed, assignment, channels, image_size)
+    self._format, self._files = fmt, files
+    self._counts = None
+
+  def _scan(self):
+    counts, fields = self._format.scan(self._files, self._assignment, self.spec)
+    self._counts = counts
+    return SourceInfo(
+      num_examples={split: int(counts[:, i].sum()) for i, split in enumerate(SPLITS)},
+      num_files={split: int(np.count_nonzero(counts[:, i])) for i, split in enumerate(SPLITS)},
+      **fields,
+    )
+
+  def _dataset(
+    self,
+    split,
+    batch_size,
+    shuffle,
+    binarization,
+    labels,
+    num_shards,
+    shard_index,
+    seed,
+    shuffle_buffer,
+    drop_remainder,
+  ):
+    transforms = {'dynamic': _to_levels, 'static': _binarize_static, None: None}
+    ds, num_examples = file_sources.stream(
+      self._files,
+      self._format,
+      split,
+      self._counts,
+      num_shards=num_shards,
+      shard_index=shard_index,
+      shuffle=shuffle,
+      seed=seed,
+      shuffle_buffer=shuffle_buffer,
+      batch_size=batch_size,
+      drop_remainder=drop_remainder,
+      assignment=self._assignment,
+      with_ids=binarization == 'static',
+      transform=transforms[binarization],
+    )
+    num_batches = num_examples // batch_size if drop_remainder else -(-num_examples // batch_size)
+    if num_batches == 0:
+      raise ValueError(
+        f'`batch_size`={batch_size} with `drop_remainder` leaves no batch of {num_examples}.'
+      )
+    features = _features_and_labels if labels else _features
+    if binarization == 'dynamic':  # A fresh draw per batch and epoch.
+
+      def draw(batch, batch_seed):
+        seed = tf.stack([batch_seed, shard_index])
+        return features({**batch, 'x': datasets_lib.stateless_binarize(batch['x'], seed)})
+
+      seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+      ds = tf.data.Dataset.zip((ds, seeds)).map(draw)
+    else:
+      ds = ds.map(features)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(num_batches))
+    return ds.with_options(_options(num_shards)).prefetch(tf.data.AUTOTUNE)
+
+
+def _options(num_shards):
+  options = tf.data.Options()
+  policy = tf.data.experimental.AutoShardPolicy
+  options.experimental_distribute.auto_shard_policy = policy.OFF if num_shards > 1 else policy.DATA
+  options.experimental_optimization.map_parallelization = False
+  return options
+
+
+def _features(batch):
+  return batch['x']
+
+
+def _features_and_labels(batch):
+  return batch['x'], batch['y']
+
+
+def _to_levels(batch):
+  """Grey levels as 16-bit integers for dynamic binarization (half the bytes to shuffle)."""
+  return {**batch, 'x': tf.cast(tf.round(batch['x'] * 65535.0), tf.uint16)}
+
+
+def _binarize_static(batch):
+  """Each example's own fixed Bernoulli draw, keyed by its stable id."""
+  batch = dict(batch)
+  x, ids = batch['x'], batch.pop('id')
+  size = int(np.prod(x.shape[1:]))
+  pixels = tf.range(size, dtype=tf.int64)[tf.newaxis]
+  u = splits.uniform(splits.example_ids(ids[:, tf.newaxis], pixels), 24, tf.float32)
+  return {**batch, 'x': tf.cast(tf.reshape(u, tf.shape(x)) < x, tf.float32)}
+
+
+def _check_fraction(value, name, include_zero):
+  if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+    raise TypeError(f'`{name}` must be a float; got {value!r}.')
+  value = float(value)
+  if not (0 < value < 1 or (include_zero and value == 0)):
+    raise ValueError(
+      f'`{name}` must be in {"[0, 1)" if include_zero else "(0, 1)"}; got {value!r}.'
+    )
+  return value

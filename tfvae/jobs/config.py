@@ -1,0 +1,378 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""The main job's options: declared, validated, written and read back in one place.
+
+`JobConfig` is a frozen dataclass with one field per option. Each field's
+metadata carries its help text and, where it has them, its choices and its
+check; `python -m tfvae.train` derives its flags from the fields, the job
+writes the resolved options to `config.json` with `to_json`, and
+`python -m tfvae.evaluate` and `python -m tfvae.export` read them back with
+`from_json`. An option is added by declaring its field (and using it).
+
+A model's own configuration is something else: its constructors' keyword
+arguments (`make_encoder`, `VAE`, ...), which Keras saves with the model.
+"""
+
+import dataclasses
+import json
+import math
+import os
+import typing
+
+from tfvae.internal import checks
+from tfvae.model import decoder as decoder_lib
+from tfvae.model import encoder as encoder_lib
+from tfvae.model import vae as vae_lib
+
+__all__ = [
+  'PRIORS',
+  'STRATEGIES',
+  'JobConfig',
+]
+
+PRIORS = ('conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
+STRATEGIES = ('default', 'mirrored', 'multi_worker')
+
+
+def _option(default, help, choices=None, check=None):  # noqa: A002
+  """A `JobConfig` field: its default, help text, choices and check."""
+  return dataclasses.field(
+    default=default, metadata={'help': help, 'choices': choices, 'check': check}
+  )
+
+
+def _positive_int(name):
+  return lambda value: checks.check_positive_int(value, name)
+
+
+def _non_negative_int(name):
+  return lambda value: checks.check_non_negative_int(value, name)
+
+
+def _non_negative_float(name):
+  return lambda value: checks.check_kl_weight(value, name)
+
+
+def _fraction(name, zero_allowed):
+  def check(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+      raise ValueError(f'`{name}` must be a number in [0, 1); got {value!r}.')
+    value = float(value)
+    if not (0.0 <= value < 1.0) or (value == 0.0 and not zero_allowed):
+      low = '[0' if zero_allowed else '(0'
+      raise ValueError(f'`{name}` must lie in {low}, 1); got {value!r}.')
+    return value
+
+  return check
+
+
+def _positive_float(name):
+  def check(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+      raise ValueError(f'`{name}` must be a positive float; got {value!r}.')
+    if not (math.isfinite(value) and value > 0):
+      raise ValueError(f'`{name}` must be a positive float; got {value!r}.')
+    return float(value)
+
+  return check
+
+
+def _units(name):
+  return lambda value: None if value is None else checks.check_units(value, name)
+
+
+def _image_size(value):
+  if value is None:
+    return None
+  size = checks.check_shape(value, 'image_size')
+  if len(size) != 2:
+    raise ValueError(f'`image_size` must be (height, width); got {value!r}.')
+  return size
+
+
+def _optional_string(name):
+  def check(value):
+    if value is not None and not isinstance(value, str):
+      raise ValueError(f'`{name}` must be a string; got {value!r}.')
+    return value
+
+  return check
+
+
+def _string(name):
+  def check(value):
+    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+      raise ValueError(f'`{name}` must be a non-empty string; got {value!r}.')
+    return os.fspath(value)
+
+  return check
+
+
+@dataclasses.dataclass(frozen=True)
+class JobConfig:
+  """The options of the main job (`python -m tfvae.train`, `tfvae.experiment.train`).
+
+  Construction validates every option and raises `ValueError` naming the
+  first bad one. Options the data decide (`likelihood`, `hidden_units`) may be
+  `None` here; `resolve` fills them in. `to_json` and `from_json` write and
+  read `config.json`.
+
+  #### Examples
+
+  >>> config = JobConfig(dataset='digits', epochs=3)
+  >>> config.epochs, config.likelihood
+  (3, None)
+  >>> JobConfig.from_json(config.to_json()) == config
+  True
+  >>> JobConfig(epochs=0)
+  Traceback (most recent call last):
+  ...
+  ValueError: `epochs` must be a positive integer; got 0.
+  """
+
+  # The data.
+  dataset: str = _option(
+    'digits',
+    "A name ('digits', 'mnist', 'fashion_mnist'), a .npz/.npy file, a directory of images "
+    '(class subfolders give labels), a glob of TFRecord files, or a CSV file or glob.',
+    check=_string('dataset'),
+  )
+  data_dir: str | None = _option(
+    None,
+    'Directory with the IDX files of mnist / fashion_mnist (for example '
+    '/usr/share/datasets/fashion-mnist); by default they are downloaded.',
+    check=_optional_string('data_dir'),
+  )
+  image_size: tuple | None = _option(
+    None, 'Resize every image to HEIGHT,WIDTH (image directories and TFRecords).', check=_image_size
+  )
+  channels: int | None = _option(
+    None,
+    'Decode images with 1 (grey) or 3 (RGB) channels (default: those of the data).',
+    choices=(1, 3),
+  )
+  label_column: str | None = _option(
+    None,
+    "CSV: the integer label column (default: a column named 'label', if any).",
+    check=_optional_string('label_column'),
+  )
+  validation_fraction: float = _option(
+    0.1,
+    'Share of the training examples held out for per-epoch validation (unless the data have '
+    'validation files); 0 for none.',
+    check=_fraction('validation_fraction', zero_allowed=True),
+  )
+  test_fraction: float = _option(
+    0.1,
+    'Share of the examples held out as the test split, for data without test files of their own.',
+    check=_fraction('test_fraction', zero_allowed=False),
+  )
+  shuffle_buffer: int = _option(
+    10_000,
+    'Examples in the shuffle buffer of streamed file sources.',
+    check=_positive_int('shuffle_buffer'),
+  )
+  # The model.
+  architecture: str = _option('dense', 'Encoder/decoder family.', choices=encoder_lib.ARCHITECTURES)
+  latent_size: int = _option(32, 'Dimension of z.', check=_positive_int('latent_size'))
+  hidden_units: tuple | None = _option(
+    None,
+    'Encoder widths (dense) or filters (conv); the decoder mirrors them. '
+    'Default: 512,256 (dense) or 32,64 (conv).',
+    check=_units('hidden_units'),
+  )
+  posterior: str = _option(
+    'diagonal', 'q(z|x): diagonal, full_covariance or iaf.', choices=encoder_lib.POSTERIORS
+  )
+  likelihood: str | None = _option(
+    None,
+    'p(x|z): bernoulli (binarized data), continuous_bernoulli or gaussian (grey levels as they '
+    'are; real values). Default: bernoulli for images, gaussian for tables.',
+    choices=decoder_lib.LIKELIHOODS,
+  )
+  prior: str = _option(
+    'standard_normal',
+    'p(z): standard_normal, mixture (10 learnable Gaussians), vamp (VampPrior, 50 '
+    'pseudo-inputs) or conditional_gaussian (p(z|c), learned; with --conditional).',
+    choices=PRIORS,
+  )
+  conditional: bool = _option(
+    False,
+    "A conditional VAE, q(z|x, c) and p(x|z, c), conditioned on the data's class labels.",
+  )
+  objective: str = _option(
+    'elbo', 'elbo, or iwae (importance-weighted bound with --num_samples).', vae_lib.OBJECTIVES
+  )
+  num_samples: int = _option(
+    1, 'Posterior samples per example in the objective.', check=_positive_int('num_samples')
+  )
+  kl_weight: float = _option(1.0, 'Weight of the KL term.', check=_non_negative_float('kl_weight'))
+  free_bits: float = _option(
+    0.0,
+    "Floor in nats on each latent dimension's KL (diagonal posterior, Gaussian prior).",
+    check=_non_negative_float('free_bits'),
+  )
+  kl_warmup_epochs: int = _option(
+    0,
+    'Ramp the KL weight from 0 over this many epochs.',
+    check=_non_negative_int('kl_warmup_epochs'),
+  )
+  # Training.
+  epochs: int = _option(100, 'Passes over the training set.', check=_positive_int('epochs'))
+  batch_size: int = _option(128, 'Global batch size.', check=_positive_int('batch_size'))
+  learning_rate: float = _option(
+    1e-3, "Adam's learning rate.", check=_positive_float('learning_rate')
+  )
+  seed: int = _option(0, 'Seed for initialization, splits, shuffling and binarization.')
+  strategy: str = _option(
+    'default',
+    'tf.distribute strategy; multi_worker reads TF_CONFIG.',
+    choices=STRATEGIES,
+  )
+  jit_compile: bool | None = _option(
+    None, 'Compile the training step with XLA (default: unless several replicas train).'
+  )
+
+  def __post_init__(self):
+    hints = typing.get_type_hints(type(self))
+    for field in dataclasses.fields(self):
+      value = getattr(self, field.name)
+      value = _check_type(field.name, value, hints[field.name])
+      choices, check = field.metadata['choices'], field.metadata['check']
+      if choices is not None and value is not None:
+        value = checks.check_choice(value, choices, field.name)
+      if check is not None:
+        value = check(value)
+      object.__setattr__(self, field.name, value)
+    self._check_together()
+
+  def _check_together(self):
+    """Options that must agree with each other (those the data decide: `resolve`)."""
+    if self.free_bits and (
+      self.posterior != 'diagonal' or self.prior not in ('standard_normal', 'conditional_gaussian')
+    ):
+      raise ValueError(
+        '`free_bits` needs the diagonal posterior and a Gaussian prior (standard_normal or '
+        f'conditional_gaussian); got posterior={self.posterior!r}, prior={self.prior!r}.'
+      )
+    if self.prior == 'conditional_gaussian' and not self.conditional:
+      raise ValueError("`prior`='conditional_gaussian' is p(z|c): it needs `conditional`.")
+    if self.conditional and self.prior == 'vamp':
+      raise ValueError(
+        "`prior`='vamp' cannot condition (its pseudo-inputs have no labels); with "
+        '`conditional` use standard_normal, mixture or conditional_gaussian.'
+      )
+
+  def replace(self, **changes) -> 'JobConfig':
+    """A copy with some options changed (validated again).
+
+    Raises:
+      ValueError: for an unknown option or a bad value.
+    """
+    _check_names(changes)
+    return dataclasses.replace(self, **changes)
+
+  def resolve(self, info) -> 'JobConfig':
+    """The options the data decide, filled in and checked against the data.
+
+    Args:
+      info: the `tfvae.sources.SourceInfo` of the data.
+
+    Returns:
+      A `JobConfig` with `likelihood` and `hidden_units` set.
+
+    Raises:
+      ValueError: options the data cannot serve: `conditional` without
+        labels, a conv network for tables, a Bernoulli-family likelihood for
+        real-valued data.
+    """
+    likelihood = self.likelihood or ('gaussian' if info.kind == 'table' else 'bernoulli')
+    if info.value_range == 'real' and likelihood != 'gaussian':
+      raise ValueError(
+        f'`likelihood`={likelihood!r} models values in [0, 1], but {self.dataset} holds '
+        "real-valued features; use `likelihood`='gaussian'."
+      )
+    if self.architecture == 'conv' and len(info.event_shape) != 3:
+      raise ValueError(
+        f"`architecture`='conv' needs images; {self.dataset} holds examples of shape "
+        f'{tuple(info.event_shape)}.'
+      )
+    if self.conditional and not info.num_classes:
+      raise ValueError(
+        f'`conditional` conditions on class labels, but {self.dataset} has none (give .npz files '
+        'y_train/y_test, class subfolders, a TFRecord `label` or a CSV label column).'
+      )
+    hidden_units = self.hidden_units
+    if hidden_units is None:
+      hidden_units = encoder_lib.default_hidden_units(self.architecture)
+    return self.replace(likelihood=likelihood, hidden_units=hidden_units)
+
+  def to_json(self) -> dict:
+    """The options as a JSON-serializable dict (tuples become lists)."""
+    return {
+      name: list(value) if isinstance(value, tuple) else value
+      for name, value in dataclasses.asdict(self).items()
+    }
+
+  @classmethod
+  def from_json(cls, value: dict) -> 'JobConfig':
+    """The config of a `to_json()` dict; options it lacks take their defaults.
+
+    Raises:
+      ValueError: for an unknown option or a bad value.
+    """
+    if not isinstance(value, dict):
+      raise ValueError(f'`value` must be a dict of options; got {type(value).__name__}.')
+    _check_names(value)
+    return cls(**value)
+
+  def write(self, path: str) -> None:
+    """Writes `to_json()` to `path` (written to a temporary file, then renamed)."""
+    tmp = f'{path}.tmp'
+    with open(tmp, 'w') as f:
+      json.dump(self.to_json(), f, indent=2, sort_keys=True)
+      f.write('\n')
+    os.replace(tmp, path)
+
+  @classmethod
+  def read(cls, path: str) -> 'JobConfig':
+    """The config in the JSON file `path`.
+
+    Raises:
+      ValueError: if the file holds no valid config.
+    """
+    try:
+      with open(path) as f:
+        value = json.load(f)
+    except (OSError, ValueError) as error:
+      raise ValueError(f'cannot read the job config {path}: {error}') from None
+    try:
+      return cls.from_json(value)
+    except ValueError as error:
+      raise ValueError(f'{path}: {error}') from None
+
+
+def _check_names(options):
+  known = {field.name for field in dataclasses.fields(JobConfig)}
+  unknown = sorted(set(options) - known)
+  if unknown:
+    raise ValueError(f'unknown job option(s) {unknown}; the options are {sorted(known)}.')
+
+
+def _check_type(name, value, hint):
+  """`value` converted to the field's type where that is lossless (lists to tuples)."""
+  types = typing.get_args(hint) or (hint,)
+  if value is None:
+    if type(None) not in types:
+      raise ValueError(f'`{name}` must be given; got None.')
+    return None
+  if tuple in types and isinstance(value, (list, tuple)):
+    return tuple(value)
+  if bool in types:
+    if not isinstance(value, bool):
+      raise ValueError(f'`{name}` must be true or false; got {value!r}.')
+    return value
+  if int in types and not (isinstance(value, int) and not isinstance(value, bool)):
+    raise ValueError(f'`{name}` must be an integer; got {value!r}.')
+  if float in types and isinstance(value, int) and not isinstance(value, bool):
+    return float(value)
+  return value
