@@ -98,6 +98,25 @@ class LayeringTest(test_util.TestCase):
       with self.subTest(module=module):
         self.assertEqual(imports_keras, module == 'tfvae.internal.keras', module)
 
+  def test_conditions_are_checked_in_one_place_for_values_and_one_for_graphs(self):
+    calls = []
+    for module, path in _modules():
+      with open(path) as f:
+        tree = ast.parse(f.read())
+      for node in ast.walk(tree):
+        func = getattr(node, 'func', None)
+        if isinstance(node, ast.Call) and isinstance(func, ast.Attribute):
+          owner = getattr(func.value, 'id', None)
+          if func.attr == 'check_condition' and owner in ('conditioning_lib', 'graph_checks'):
+            calls.append((module, owner))
+    self.assertEqual(
+      sorted(calls),
+      [
+        ('tfvae.model.data_contract', 'conditioning_lib'),
+        ('tfvae.serving.saved_model', 'graph_checks'),
+      ],
+    )
+
   def test_an_upward_import_is_caught(self):
     path = os.path.join(self.create_tempdir().full_path, 'bad.py')
     with open(path, 'w') as f:

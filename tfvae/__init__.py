@@ -18,6 +18,7 @@ from tfvae.model import objective
 from tfvae.model import prior
 from tfvae.model.decoder import make_decoder
 from tfvae.model.encoder import make_encoder
+from tfvae.model.factory import make_vae
 from tfvae.model.layers import IndependentBernoulli
 from tfvae.model.layers import IndependentContinuousBernoulli
 from tfvae.model.layers import IndependentNormal
@@ -53,6 +54,7 @@ __all__ = [
   'keras',
   'make_decoder',
   'make_encoder',
+  'make_vae',
   'objective',
   'plot',
   'prior',

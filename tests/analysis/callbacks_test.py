@@ -31,7 +31,7 @@ def read_events(directory):
 
 class VAETensorBoardTest(test_util.TestCase):
   def _fit(self, epochs=2, optimizer=None, **kwargs):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile(optimizer or keras.optimizers.Adam(1e-3))
     x = self.make_images(n=12)
     log_dir = self.create_tempdir().full_path
@@ -85,7 +85,7 @@ class VAETensorBoardTest(test_util.TestCase):
     self.assertAllClose(buckets[-1, 1], scales.max(), rtol=1e-5)
 
   def test_prior_samples_use_the_same_draws_every_epoch(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile()
     log_dir = self.create_tempdir().full_path
     callback = callbacks_lib.VAETensorBoard(log_dir, num_samples=4, seed=3)
@@ -168,7 +168,7 @@ class KLWarmupTest(test_util.TestCase):
     )
 
   def test_epoch_ramp(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile()  # 8 steps per execution.
     x = self.make_images(n=20)
     warmup = callbacks_lib.KLWarmup(2.0, warmup_epochs=4)
@@ -181,7 +181,7 @@ class KLWarmupTest(test_util.TestCase):
   def test_step_ramp_follows_optimizer_iterations(self):
     # 3 batches per epoch run as one execution each (steps_per_execution 8):
     # epoch e starts at step 3e, so its weight is 3 * min(1, 3e / 6).
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile()
     x = self.make_images(n=9)
     warmup = callbacks_lib.KLWarmup(3.0, warmup_steps=6)
@@ -195,7 +195,7 @@ class KLWarmupTest(test_util.TestCase):
     self.assertEqual(history.history['kl_weight'], [3.0])
 
   def test_step_ramp_is_per_step_with_one_step_per_execution(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile(steps_per_execution=1)
     record = _RecordWeight()
     warmup = callbacks_lib.KLWarmup(1.0, warmup_steps=8)
@@ -206,7 +206,7 @@ class KLWarmupTest(test_util.TestCase):
     self.assertAllClose(weights, [min(1.0, t / 8) for t in range(12)])
 
   def test_step_ramp_changes_once_per_execution(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile(steps_per_execution=4)
     record = _RecordWeight()
     warmup = callbacks_lib.KLWarmup(1.0, warmup_steps=10)

@@ -23,7 +23,7 @@ class FigureTest(test_util.TestCase):
     return os.path.join(self.create_tempdir().full_path, f'{name}.png')
 
   def test_each_figure_is_a_png_of_its_figsize(self):
-    vae = self.make_vae(latent_size=2)
+    vae = test_util.make_vae(latent_size=2)
     x = self.make_images(n=7)
     figures = [
       (plot_lib.plot_reconstructions, (x, np.asarray(vae.reconstruct(x))), (240, 800)),
@@ -83,7 +83,7 @@ class FigureTest(test_util.TestCase):
 
 class LatentManifoldTest(test_util.TestCase):
   def test_grid_is_the_prior_quantiles_decoded(self):
-    vae = self.make_vae(latent_size=2)
+    vae = test_util.make_vae(latent_size=2)
     images, z = plot_lib.latent_manifold(vae, num_rows=4, quantile_range=(0.1, 0.9))
     quantiles = scipy.stats.norm.ppf(np.linspace(0.1, 0.9, 4))
     self.assertEqual(z.shape, (4, 4, 2))
@@ -95,7 +95,7 @@ class LatentManifoldTest(test_util.TestCase):
 
   def test_quantiles_of_a_shifted_prior_and_of_a_mixture(self):
     prior = tfd.MultivariateNormalDiag([1.0, -2.0], [2.0, 0.5])
-    vae = self.make_vae(latent_size=2, encoder_kwargs=dict(prior=prior))
+    vae = test_util.make_vae(latent_size=2, prior=prior)
     _, z = plot_lib.latent_manifold(vae, num_rows=3)
     self.assertAllClose(z[1, 1], [1.0, -2.0], atol=1e-5)  # The medians.
     self.assertAllClose(z[0, 0], [1.0 - 2.0 * 1.6449, -2.0 + 0.5 * 1.6449], atol=1e-3)
@@ -109,16 +109,16 @@ class LatentManifoldTest(test_util.TestCase):
 
   def test_needs_two_latent_dimensions(self):
     with self.assertRaisesRegex(ValueError, 'latent_size'):
-      plot_lib.latent_manifold(self.make_vae(latent_size=3))
+      plot_lib.latent_manifold(test_util.make_vae(latent_size=3))
 
   def test_bad_quantile_range(self):
     with self.assertRaisesRegex(ValueError, 'quantile_range'):
-      plot_lib.latent_manifold(self.make_vae(latent_size=2), quantile_range=(0.0, 0.9))
+      plot_lib.latent_manifold(test_util.make_vae(latent_size=2), quantile_range=(0.0, 0.9))
 
 
 class PosteriorSummaryTest(test_util.TestCase):
   def test_means_and_kl_per_dimension(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     x = self.make_images(n=7)
     means, kl = plot_lib.posterior_summary(vae, x, batch_size=3)  # 3 chunks.
     posterior = vae.encoder(x)
@@ -134,14 +134,16 @@ class WriteFiguresTest(test_util.TestCase):
     directory = os.path.join(self.create_tempdir().full_path, 'figures')
     x = self.make_images(n=12)
     written = plot_lib.write_figures(
-      self.make_vae(latent_size=2), directory, x, labels=np.arange(12) % 3
+      test_util.make_vae(latent_size=2), directory, x, labels=np.arange(12) % 3
     )
     self.assertCountEqual(written, plot_lib.FIGURES)
     self.assertCountEqual(os.listdir(directory), [f'{name}.png' for name in plot_lib.FIGURES])
-    written = plot_lib.write_figures(self.make_vae(), directory, x, figures=['latent_manifold'])
+    written = plot_lib.write_figures(
+      test_util.make_vae(), directory, x, figures=['latent_manifold']
+    )
     self.assertEqual(written, {})  # Latent size 5: no manifold.
     with self.assertRaisesRegex(ValueError, 'figures'):
-      plot_lib.write_figures(self.make_vae(), directory, x, figures=['histogram'])
+      plot_lib.write_figures(test_util.make_vae(), directory, x, figures=['histogram'])
 
 
 class WithoutMatplotlibTest(test_util.TestCase):

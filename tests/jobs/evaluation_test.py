@@ -20,7 +20,7 @@ from tfvae.jobs import experiment as experiment_lib
 class EvaluateTest(test_util.TestCase):
   def test_metrics_are_consistent(self):
     (x_train, _), (x_test, _) = tfvae.datasets.load('digits')
-    vae = self.make_vae((8, 8, 1), 4, (32,))
+    vae = test_util.make_vae((8, 8, 1), 4, (32,))
     vae.compile(tfvae.keras.optimizers.Adam(3e-3))
     vae.fit(tfvae.datasets.make_dataset(x_train, 64), epochs=5, verbose=0)
     x = tfvae.datasets.binarize(x_test[:60], seed=0)
@@ -35,7 +35,7 @@ class EvaluateTest(test_util.TestCase):
     self.assertEqual(results['active_units'], int(np.sum(means.var(axis=0) > 0.01)))
 
   def test_bad_arguments(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     with self.assertRaisesRegex(TypeError, 'vae'):
       evaluation_lib.evaluate('model', self.make_images())
     with self.assertRaisesRegex(ValueError, 'num_samples'):

@@ -26,7 +26,7 @@ class ExportRunTest(test_util.TestCase):
     super().setUp()
     # A finished run, as far as the export is concerned: its model.keras.
     self.model_dir = self.create_tempdir().full_path
-    self.vae = self.make_vae()
+    self.vae = test_util.make_vae()
     self.vae.save(os.path.join(self.model_dir, experiment_lib.MODEL_FILE))
     self.x = self.make_images()
 

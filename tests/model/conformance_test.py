@@ -25,48 +25,38 @@ _UNITS = test_util.HIDDEN_UNITS
 _CONDITION = 3
 
 
-def _vae(
-  architecture='dense',
-  likelihood='bernoulli',
-  prior=None,
-  vae_kwargs=None,
-  condition_size=0,
-  **encoder_kwargs,
-):
+def _vae(architecture='dense', likelihood='bernoulli', prior=None, **kwargs):
+  """A factory of one registry entry (`test_util.make_vae`, a fresh prior each time)."""
+
   def build():
-    if prior is not None:
-      encoder_kwargs['kl_regularizer'] = False
-    encoder = tfvae.make_encoder(
-      _SHAPE, _LATENT, _UNITS, architecture, condition_size=condition_size, **encoder_kwargs
+    return test_util.make_vae(
+      architecture=architecture,
+      likelihood=likelihood,
+      prior='standard_normal' if prior is None else prior(),
+      **kwargs,
     )
-    decoder = tfvae.make_decoder(
-      _LATENT, _SHAPE, _UNITS, architecture, likelihood=likelihood, condition_size=condition_size
-    )
-    kwargs = {} if encoder_kwargs.get('kl_regularizer', True) else dict(kl_weight=0.5)
-    if prior is not None:
-      kwargs['prior'] = prior()
-    kwargs.update(vae_kwargs or {})
-    return tfvae.VAE(encoder, decoder, **kwargs)
 
   return build
 
+
+_IAF = dict(posterior='iaf', encoder_kwargs=dict(flow_hidden_units=(7,), flow_context_size=3))
 
 # Name -> factory of a `tfvae.VAE`.
 MODELS = {
   'dense': _vae('dense'),
   'conv': _vae('conv'),
-  'dense_vae_owned_kl': _vae('dense', kl_regularizer=False),
+  'dense_vae_owned_kl': _vae('dense', kl_owner='vae', kl_weight=0.5),
   'dense_monte_carlo_kl': _vae('dense', analytic_kl=False),
   'dense_full_covariance': _vae('dense', posterior='full_covariance'),
   'dense_continuous_bernoulli': _vae('dense', likelihood='continuous_bernoulli'),
   'conv_gaussian': _vae('conv', likelihood='gaussian'),
-  'dense_iaf': _vae('dense', posterior='iaf', flow_hidden_units=(7,), flow_context_size=3),
-  'dense_mixture_prior': _vae('dense', prior=lambda: tfvae.prior.MixtureOfGaussians(_LATENT, 3)),
-  'dense_vamp_prior': _vae('dense', prior=lambda: tfvae.prior.VampPrior(3, _SHAPE)),
+  'dense_iaf': _vae('dense', **_IAF),
+  'dense_mixture_prior': _vae(
+    'dense', prior=lambda: tfvae.prior.MixtureOfGaussians(_LATENT, 3), kl_weight=0.5
+  ),
+  'dense_vamp_prior': _vae('dense', prior=lambda: tfvae.prior.VampPrior(3, _SHAPE), kl_weight=0.5),
   'dense_iwae_dreg': _vae(
-    'dense',
-    kl_regularizer=False,
-    vae_kwargs=dict(objective='iwae', num_samples=3, gradient_estimator='dreg'),
+    'dense', kl_weight=0.5, objective='iwae', num_samples=3, gradient_estimator='dreg'
   ),
   # Conditional VAEs: every posterior, likelihood and prior family.
   'conditional_dense': _vae('dense', condition_size=_CONDITION),
@@ -75,17 +65,22 @@ MODELS = {
     'dense', 'continuous_bernoulli', condition_size=_CONDITION, posterior='full_covariance'
   ),
   'conditional_iaf': _vae(
-    'dense', condition_size=_CONDITION, posterior='iaf', flow_hidden_units=(7,)
+    'dense',
+    condition_size=_CONDITION,
+    posterior='iaf',
+    encoder_kwargs=dict(flow_hidden_units=(7,)),
   ),
   'conditional_gaussian_prior': _vae(
     'dense',
     prior=lambda: tfvae.prior.ConditionalGaussian(_LATENT, _CONDITION, hidden_units=(4,)),
     condition_size=_CONDITION,
+    kl_weight=0.5,
   ),
   'conditional_mixture_prior': _vae(
     'dense',
     prior=lambda: tfvae.prior.MixtureOfGaussians(_LATENT, 3),
     condition_size=_CONDITION,
+    kl_weight=0.5,
   ),
 }
 

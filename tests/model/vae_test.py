@@ -97,7 +97,7 @@ class VAELossTest(test_util.TestCase):
   def test_stochastic_loss_is_unbiased(self):
     # With the default sampling encoder, the evaluate loss averages to the
     # negative ELBO: compare against a 2,000-sample Monte Carlo reference.
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile()
     x = self.make_images(n=4)
     posterior = vae.encoder(x).tensor_distribution
@@ -113,7 +113,7 @@ class VAELossTest(test_util.TestCase):
 
 class VAEModelTest(test_util.TestCase):
   def test_fit_reports_named_parts(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile()
     x = self.make_images(n=12)
     history = vae.fit(x, epochs=2, batch_size=4, verbose=0, validation_data=x[:6])
@@ -150,7 +150,7 @@ class VAEModelTest(test_util.TestCase):
     self.assertLess(losses['array'][1], losses['array'][0])
 
   def test_step_is_traced_once_with_xla(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile(jit_compile=True)
     self.assertTrue(vae._jit_compile)
     x = self.make_images(n=10)
@@ -158,7 +158,7 @@ class VAEModelTest(test_util.TestCase):
     self.assertEqual(vae.train_function.experimental_get_tracing_count(), 1)
 
   def test_predict_is_deterministic_reconstruction(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile()
     x = self.make_images(n=5)
     first = vae.predict(x, verbose=0)
@@ -169,7 +169,7 @@ class VAEModelTest(test_util.TestCase):
     self.assertAllClose(first, expected, rtol=1e-5)
 
   def test_sample_is_reproducible(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     images = vae.sample(4, seed=3)
     self.assertEqual(images.shape, (4, *_SHAPE))
     self.assertAllEqual(images, vae.sample(4, seed=3))
@@ -178,14 +178,14 @@ class VAEModelTest(test_util.TestCase):
     self.assertAllEqual(np.unique(binary), [0.0, 1.0])
 
   def test_elbo_per_example(self):
-    vae = self.make_vae(encoder_kwargs={})
+    vae = test_util.make_vae(encoder_kwargs={})
     x = self.make_images(n=4)
     elbo = vae.elbo(x)
     self.assertEqual(elbo.shape, [4])
     self.assertTrue(np.all(elbo.numpy() < 0))
 
   def test_encoder_decoder_return_distributions(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     x = self.make_images()
     self.assertIsInstance(vae.encoder(x).tensor_distribution, tfd.MultivariateNormalDiag)
     self.assertIsInstance(
@@ -193,14 +193,14 @@ class VAEModelTest(test_util.TestCase):
     )
 
   def test_config_round_trip(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     clone = tfvae.VAE.from_config(vae.get_config())
     self.assertEqual(clone.get_config()['kl_weight'], 1.0)
     self.assertEqual(clone.latent_size, _LATENT)
     self.assertEqual(clone.event_shape, _SHAPE)
 
   def test_keras_save_load_round_trip_in_safe_mode(self):
-    vae = self.make_vae(architecture='conv', hidden_units=(3,))
+    vae = test_util.make_vae(architecture='conv', hidden_units=(3,))
     vae.compile()
     x = self.make_images(n=4)
     vae.fit(x, batch_size=2, verbose=0)
@@ -223,7 +223,7 @@ class VAEModelTest(test_util.TestCase):
 class VAEBadInputTest(test_util.TestCase):
   def setUp(self):
     super().setUp()
-    self.vae = self.make_vae()
+    self.vae = test_util.make_vae()
     self.vae.compile()
 
   @test_util.parameterized.named_parameters(
@@ -593,7 +593,7 @@ class ConsoleTest(test_util.TestCase):
     self.assertNotRegex(result.stderr, r'(?m)^W\d{4}.*random')
 
   def test_training_step_draws_only_the_posterior_sample(self):
-    vae = self.make_vae()
+    vae = test_util.make_vae()
     vae.compile()
     step = tf.function(vae.train_step).get_concrete_function(
       tf.TensorSpec([None, *_SHAPE], tf.float32)
@@ -757,7 +757,7 @@ class ConditionalVAETest(test_util.TestCase):
       vae.log_likelihood(x, 100)
     with self.assertRaisesRegex(ValueError, 'give batches of \\(x, c\\)|conditional'):
       vae.fit(tf.data.Dataset.from_tensor_slices(x).batch(2), verbose=0)
-    unconditional = self.make_vae(shape=(2, 3))
+    unconditional = test_util.make_vae(shape=(2, 3))
     with self.assertRaisesRegex(ValueError, 'unconditional'):
       unconditional.reconstruct(x, labels)
     with self.assertRaisesRegex(ValueError, 'p\\(z\\|c\\).*take no condition'):
@@ -787,7 +787,7 @@ class MixedPrecisionTest(test_util.TestCase):
     keras.mixed_precision.set_global_policy(policy)
     keras.utils.set_random_seed(0)
     (x_train, _), (x_test, _) = tfvae.datasets.load('digits')
-    vae = self.make_vae((8, 8, 1), 8, (64, 32))
+    vae = test_util.make_vae((8, 8, 1), 8, (64, 32))
     vae.compile(keras.optimizers.Adam(1e-3))
     # The distribution heads stay float32 under a mixed policy.
     self.assertEqual(vae.encoder.layers[-1].compute_dtype, 'float32')
@@ -831,7 +831,7 @@ class VAETrainingTest(test_util.TestCase):
     (x_train, _), (x_test, _) = tfvae.datasets.load('digits')
     x_eval = tfvae.datasets.binarize(x_test, seed=0)
     hidden = (64, 32) if architecture == 'dense' else (16, 32)
-    vae = self.make_vae((8, 8, 1), 8, hidden, architecture=architecture)
+    vae = test_util.make_vae((8, 8, 1), 8, hidden, architecture=architecture)
     vae.compile(keras.optimizers.Adam(3e-3))
     before = vae.evaluate(x_eval, verbose=0, return_dict=True)['loss']
     vae.fit(tfvae.datasets.make_dataset(x_train, 64, seed=1), epochs=15, verbose=0)

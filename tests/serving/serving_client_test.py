@@ -130,9 +130,7 @@ def _rest_to_tensors(body, function):
 
 def _make_vae():
   tfvae.keras.utils.set_random_seed(test_util.fixed_seed())
-  encoder = tfvae.make_encoder(_SHAPE, _LATENT, test_util.HIDDEN_UNITS)
-  decoder = tfvae.make_decoder(_LATENT, _SHAPE, test_util.HIDDEN_UNITS)
-  return tfvae.VAE(encoder, decoder)
+  return test_util.make_vae(_SHAPE, _LATENT)
 
 
 class ServingExampleTest(test_util.TestCase):

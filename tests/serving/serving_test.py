@@ -97,14 +97,9 @@ print(json.dumps({
 """
 
 
-def _make_vae(architecture='dense', **encoder_kwargs):
+def _make_vae(**kwargs):
   tfvae.keras.utils.set_random_seed(test_util.fixed_seed())
-  kl_regularizer = encoder_kwargs.get('kl_regularizer', True)
-  encoder = tfvae.make_encoder(
-    _SHAPE, _LATENT, test_util.HIDDEN_UNITS, architecture, **encoder_kwargs
-  )
-  decoder = tfvae.make_decoder(_LATENT, _SHAPE, test_util.HIDDEN_UNITS, architecture)
-  return tfvae.VAE(encoder, decoder, **({} if kl_regularizer else {'kl_weight': 0.5}))
+  return test_util.make_vae(_SHAPE, _LATENT, **kwargs)
 
 
 def _images(n=test_util.BATCH_SIZE, seed=0):
@@ -688,7 +683,7 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
 
   @test_util.parameterized.named_parameters(
     ('conv', dict(architecture='conv')),
-    ('vae_owned_kl', dict(kl_regularizer=False)),
+    ('vae_owned_kl', dict(kl_owner='vae', kl_weight=0.5)),
     ('monte_carlo_kl', dict(analytic_kl=False)),
   )
   def test_variants_serve_what_the_model_computes(self, kwargs):

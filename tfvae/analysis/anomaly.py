@@ -234,13 +234,8 @@ def scores(
   batches = x
   if not isinstance(x, tf.data.Dataset):
     x = vae.check_inputs(x, 'x')
-    if vae.condition_size:
-      condition = conditioning_lib.check_condition(condition, vae.condition_size, len(x))
-      batches = tf.data.Dataset.from_tensor_slices((x, condition))
-    else:
-      if condition is not None:
-        raise ValueError('`condition` must be None: the VAE is unconditional.')
-      batches = tf.data.Dataset.from_tensor_slices(x)
+    condition = vae.networks.check_condition(condition, len(x))
+    batches = tf.data.Dataset.from_tensor_slices(x if condition is None else (x, condition))
     batches = batches.batch(batch_size)
   if score == 'complexity':
     spec = batches.element_spec
@@ -267,15 +262,7 @@ def _score_function(vae, score):
   if score not in functions:
 
     def compute(x, condition, num_samples, seed):
-      return score_batch(
-        score,
-        x,
-        vae.posterior(x, condition),
-        lambda z: vae.likelihood(z, condition),
-        vae.prior_distribution(condition),
-        num_samples,
-        seed,
-      )
+      return score_batch(score, x, *vae.networks.at(x, condition), num_samples, seed)
 
     functions[score] = tf.function(compute, reduce_retracing=True)
   return functions[score]

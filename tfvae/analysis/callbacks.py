@@ -10,7 +10,6 @@ from tfvae.analysis import grid as grid_lib
 from tfvae.internal import checks
 from tfvae.internal import distributions
 from tfvae.internal import keras
-from tfvae.model import conditioning as conditioning_lib
 from tfvae.model import warmup as warmup_lib
 
 __all__ = [
@@ -75,7 +74,7 @@ class VAETensorBoard(keras.callbacks.Callback):
     seed: int = 0,
     image_scale: int = 1,
     image_freq: int = 1,
-    conditions=None,
+    condition=None,
   ):
     """Creates the callback.
 
@@ -98,7 +97,7 @@ class VAETensorBoard(keras.callbacks.Callback):
       image_freq: write images and the histogram every `image_freq` epochs
         (and always after the last one).
         Default value: `1`.
-      conditions: for a conditional VAE, the conditions of `images` (float
+      condition: for a conditional VAE, the conditions of `images` (float
         `[n, K]` or integer labels `[n]`). Its `samples` grid then has one
         row per class (the unit vectors of the condition), `num_columns`
         images each, and `num_samples` is not used.
@@ -110,7 +109,7 @@ class VAETensorBoard(keras.callbacks.Callback):
     super().__init__()
     self.log_dir = os.fspath(log_dir)
     self.images = None if images is None else checks.check_real_array(images, 'images')
-    self.conditions = None if conditions is None else np.asarray(conditions)
+    self.condition = None if condition is None else np.asarray(condition)
     self.num_samples = checks.check_non_negative_int(num_samples, 'num_samples')
     self.num_columns = checks.check_positive_int(num_columns, 'num_columns')
     self.seed = int(seed)
@@ -161,14 +160,12 @@ class VAETensorBoard(keras.callbacks.Callback):
     if self.images is not None:  # Checked against the model it logs.
       self.images = model.check_inputs(self.images, 'images')
     if model.condition_size and self.images is not None:
-      self.conditions = conditioning_lib.check_condition(
-        self.conditions, model.condition_size, len(self.images), 'conditions'
-      )
+      self.condition = model.networks.check_condition(self.condition, len(self.images))
 
   def _write_images(self):
     condition_size = self.model.condition_size
     if self.images is not None:
-      reconstructions = self.model.reconstruct(self.images, self.conditions)
+      reconstructions = self.model.reconstruct(self.images, self.condition)
       reconstructions = np.nan_to_num(np.asarray(reconstructions))
       grid = grid_lib.make_pairs_grid(self.images, reconstructions, self.num_columns)
       tf.summary.image(
@@ -177,10 +174,8 @@ class VAETensorBoard(keras.callbacks.Callback):
         description='Rows of inputs above rows of their reconstructions (likelihood mean at '
         'the posterior mean).',
       )
-      inputs = tf.convert_to_tensor(self.images)
-      if condition_size:
-        inputs = [inputs, tf.convert_to_tensor(self.conditions)]
-      posterior = self.model.encoder(inputs, training=False)
+      condition = None if self.condition is None else tf.constant(self.condition)
+      posterior = self.model.networks.posterior(tf.constant(self.images), condition)
       tf.summary.histogram(
         'posterior_scale',
         tf.reshape(_posterior_scale(posterior), [-1]),

@@ -10,10 +10,8 @@ import tensorflow_probability as tfp
 
 from tfvae.internal import checks
 from tfvae.internal import distributions
-from tfvae.model import conditioning as conditioning_lib
 from tfvae.model import divergence as divergence_lib
-from tfvae.model import layers as layers_lib
-from tfvae.model import prior as prior_lib
+from tfvae.model import networks as networks_lib
 
 tfd = tfp.distributions
 
@@ -755,46 +753,19 @@ def _networks(model, num_examples, condition=None, need_prior=True):
   `start:` on), `decode(z)` p(x|z) (p(x|z, c)), both unwrapped distributions;
   `prior` is p(z) (p(z|c)), or `None` when not `need_prior`.
   """
-  if hasattr(model, 'encoder') and hasattr(model, 'decoder'):
-    encoder, decoder = model.encoder, model.decoder
-    prior = model.prior_layer or model.prior_distribution()
-  elif isinstance(model, (tuple, list)) and len(model) in (2, 3):
-    encoder, decoder = model[0], model[1]
-    prior = model[2] if len(model) == 3 else None
-  else:
-    raise TypeError(
-      '`model` must be a tfvae.VAE or a pair (encoder, decoder) or triple '
-      f'(encoder, decoder, prior); got {type(model).__name__}.'
-    )
-  inputs = getattr(encoder, 'inputs', None) or []
-  condition_size = int(inputs[1].shape[-1]) if len(inputs) == 2 else 0
-  if condition_size:
-    if condition is None:
-      raise ValueError('`condition` is required: the model is conditional (q(z|x, c)).')
-    condition = tf.constant(
-      conditioning_lib.check_condition(condition, condition_size, num_examples)
-    )
-  elif condition is not None:
-    raise ValueError('`condition` must be None: the model is unconditional.')
+  networks = networks_lib.Networks.of(model)
+  condition = networks.check_condition(condition, num_examples)
+  condition = None if condition is None else tf.constant(condition)
 
   def encode(x, start=0):
     x = tf.convert_to_tensor(x, tf.float32)
-    if condition is not None:
-      x = [x, condition[start : start + int(x.shape[0])]]
-    return distributions.unwrap(encoder(x, training=False))
+    batch = None if condition is None else condition[start : start + int(x.shape[0])]
+    return distributions.unwrap(networks.posterior(x, batch))
 
   def decode(z):
-    return distributions.unwrap(decoder(z if condition is None else [z, condition], training=False))
+    return distributions.unwrap(networks.likelihood(z, condition))
 
-  if isinstance(prior, prior_lib.LearnablePrior):
-    prior = prior.distribution(encoder, condition)
-  if prior is None and need_prior:
-    regularizer = layers_lib.find_kl_regularizer(encoder)
-    if regularizer is not None:
-      prior = regularizer.prior
-    else:
-      prior = prior_lib.make_standard_normal(encoder.outputs[0].shape[-1])
-  return encode, decode, prior
+  return encode, decode, networks.prior(condition) if need_prior else None
 
 
 def _sum_exp(log_values, axis):

@@ -7,7 +7,6 @@ import tensorflow as tf
 from tfvae.analysis import diagnostics as diagnostics_lib
 from tfvae.internal import checks
 from tfvae.internal import keras
-from tfvae.model import conditioning as conditioning_lib
 from tfvae.model import objective as objective_lib
 from tfvae.model import vae as vae_lib
 
@@ -116,9 +115,6 @@ def _batches(vae, x, batch_size, condition):
   if isinstance(x, tf.data.Dataset):
     return x.map(lambda *batch: batch if len(batch) > 1 else (batch[0],))
   x = vae.check_inputs(x, 'x')
-  if not vae.condition_size:
-    if condition is not None:
-      raise ValueError('`condition` must be None: the VAE is unconditional.')
-    return tf.data.Dataset.from_tensor_slices((x,)).batch(batch_size)
-  condition = conditioning_lib.check_condition(condition, vae.condition_size, len(x))
-  return tf.data.Dataset.from_tensor_slices((x, condition)).batch(batch_size)
+  condition = vae.networks.check_condition(condition, len(x))
+  slices = (x,) if condition is None else (x, condition)
+  return tf.data.Dataset.from_tensor_slices(slices).batch(batch_size)

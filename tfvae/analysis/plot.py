@@ -11,7 +11,6 @@ import tensorflow_probability as tfp
 from tfvae.analysis import grid as grid_lib
 from tfvae.internal import checks
 from tfvae.internal import distributions
-from tfvae.model import conditioning as conditioning_lib
 from tfvae.model import divergence as divergence_lib
 from tfvae.model import layers as layers_lib
 
@@ -182,7 +181,7 @@ def latent_manifold(model, num_rows: int = 15, quantile_range=(0.05, 0.95)):
   quantiles = _prior_quantiles(model.prior, probabilities)  # [num_rows, 2]
   columns, rows = np.meshgrid(quantiles[:, 0], quantiles[::-1, 1])
   z = np.stack([columns, rows], axis=-1).astype(np.float32)
-  likelihood = model.decoder(tf.constant(z.reshape(-1, 2)), training=False)
+  likelihood = model.networks.likelihood(tf.constant(z.reshape(-1, 2)))
   return np.asarray(likelihood.mean()), z
 
 
@@ -418,17 +417,13 @@ def posterior_summary(model, x, batch_size: int = 1024, condition=None):
   """
   x = model.check_inputs(x, 'x')
   batch_size = checks.check_positive_int(batch_size, 'batch_size')
-  if model.condition_size:
-    condition = conditioning_lib.check_condition(condition, model.condition_size, len(x))
+  condition = model.networks.check_condition(condition, len(x))
   means, kl_sum = [], 0.0
   for start in range(0, len(x), batch_size):
     batch = slice(start, start + batch_size)
     batch_condition = None if condition is None else tf.constant(condition[batch])
-    posterior = model.encoder(
-      tf.constant(x[batch]) if batch_condition is None else [x[batch], batch_condition],
-      training=False,
-    )
-    prior = model.prior_distribution(batch_condition)
+    posterior = model.networks.posterior(tf.constant(x[batch]), batch_condition)
+    prior = model.networks.prior(batch_condition)
     means.append(np.asarray(layers_lib.point_estimate(posterior)))
     if kl_sum is not None:
       try:
@@ -496,8 +491,7 @@ def write_figures(
   for name in figures:
     checks.check_choice(name, FIGURES, 'figures')
   x = model.check_inputs(x, 'x')
-  if model.condition_size:
-    condition = conditioning_lib.check_condition(condition, model.condition_size, len(x))
+  condition = model.networks.check_condition(condition, len(x))
   directory = os.fspath(directory)
   os.makedirs(directory, exist_ok=True)
   path = lambda name: os.path.join(directory, f'{name}.png')  # noqa: E731

@@ -27,9 +27,7 @@ from tfvae.data import sources as sources_lib
 from tfvae.internal import checks
 from tfvae.internal import keras
 from tfvae.jobs import config as config_lib
-from tfvae.model import decoder as decoder_lib
-from tfvae.model import encoder as encoder_lib
-from tfvae.model import prior as prior_lib
+from tfvae.model import factory as factory_lib
 from tfvae.model import vae as vae_lib
 from tfvae.serving import saved_model as serving_lib
 
@@ -241,38 +239,20 @@ def make_model(config: config_lib.JobConfig, info) -> vae_lib.VAE:
   standardization = None
   if info.kind == 'table':
     standardization = (np.asarray(info.loc), np.asarray(info.scale))
-  # The VAE computes the KL itself for learnable priors and the IWAE bound.
-  vae_kl = config.prior != 'standard_normal' or config.objective == 'iwae'
-  units = config.hidden_units
-  encoder = encoder_lib.make_encoder(
+  return factory_lib.make_vae(
     event_shape,
     config.latent_size,
-    units,
-    config.architecture,
-    kl_weight=config.kl_weight,
-    free_bits=0.0 if vae_kl else config.free_bits,
-    kl_regularizer=not vae_kl,
-    posterior=config.posterior,
-    condition_size=condition_size,
-    standardization=standardization,
-  )
-  decoder = decoder_lib.make_decoder(
-    config.latent_size,
-    event_shape,
-    units if config.architecture == 'conv' else tuple(reversed(units)),
+    config.hidden_units,
     config.architecture,
     likelihood=config.likelihood,
-    condition_size=condition_size,
-    standardization=standardization,
-  )
-  return vae_lib.VAE(
-    encoder,
-    decoder,
-    prior=_make_prior(config, event_shape, condition_size),
+    posterior=config.posterior,
+    prior=config.prior,
     kl_weight=config.kl_weight,
+    free_bits=config.free_bits,
     objective=config.objective,
     num_samples=config.num_samples,
-    free_bits=config.free_bits,
+    condition_size=condition_size,
+    standardization=standardization,
   )
 
 
@@ -418,16 +398,6 @@ def _check_finished(model_dir, name):
     )
 
 
-def _make_prior(config, event_shape, condition_size):
-  if config.prior == 'mixture':
-    return prior_lib.MixtureOfGaussians(config.latent_size, num_components=10)
-  if config.prior == 'vamp':
-    return prior_lib.VampPrior(num_components=50, input_shape=event_shape)
-  if config.prior == 'conditional_gaussian':
-    return prior_lib.ConditionalGaussian(config.latent_size, condition_size)
-  return None  # The standard normal.
-
-
 def _examples(config, source, split):
   """Fixed examples of a split for images and figures: `(x, labels)`, binarized once."""
   x, labels = source.take(split, 100)
@@ -455,7 +425,7 @@ def _callbacks(config, model, model_dir, output_dir, chief, x_shown, labels_show
       callbacks_lib.VAETensorBoard(
         os.path.join(output_dir, 'tensorboard'),
         images=x_shown[:_TENSORBOARD_IMAGES] if images else None,
-        conditions=labels_shown[:_TENSORBOARD_IMAGES] if config.conditional else None,
+        condition=labels_shown[:_TENSORBOARD_IMAGES] if config.conditional else None,
         num_samples=16 if images else 0,
         seed=config.seed,
         image_scale=max(1, 32 // x_shown.shape[2]) if images else 1,

@@ -76,34 +76,52 @@ class DataContract:
     elif tf.executing_eagerly():
       self.warn_if_not_binary(x.numpy(), 'x')
     x = tf.convert_to_tensor(x, tf.float32)
-    if not self.condition_size:
-      self.refuse_condition(condition)
-      return x, None
+    if self.condition_size and tf.is_tensor(condition) and not tf.executing_eagerly():
+      return x, conditioning_lib.as_condition(condition, self.condition_size)  # In a graph.
+    condition = self.check_condition(condition, int(x.shape[0]))
+    return x, None if condition is None else tf.constant(condition)
+
+  def check_condition(self, condition, num_examples=None, name: str = 'condition'):
+    """The one check of conditions given as values: float32 `[n, K]`, or `None`.
+
+    Every method and function that takes a condition comes through here (a
+    served model checks its `condition` input in the graph instead).
+
+    Args:
+      condition: float `[n, K]` vectors or integer class labels `[n]` for a
+        conditional model; `None` for an unconditional one.
+      num_examples: the `n` the conditions must have, or `None`.
+        Default value: `None`.
+      name: the argument's name, for error messages.
+        Default value: `'condition'`.
+
+    Returns:
+      `np.ndarray` float32 `[n, K]`, or `None` for an unconditional model.
+
+    Raises:
+      TypeError: a count where conditions belong, or non-numeric conditions.
+      ValueError: a missing or superfluous condition, a wrong shape or batch
+        size, NaN or Inf, or labels outside `[0, K)`.
+    """
     if checks.is_integer(condition):
       raise TypeError(
-        f'`condition`={condition!r}: give one condition per example; counts such as '
+        f'`{name}`={condition!r}: give one condition per example; counts such as '
         '`num_samples` are keyword arguments: `log_likelihood(x, c, num_samples=1000)`.'
       )
+    if not self.condition_size:
+      if condition is not None:
+        raise ValueError(f'`{name}` must be None: the VAE is unconditional.')
+      return None
     if condition is None:
       raise ValueError(
-        '`condition` is required: the VAE is conditional (float [n, '
+        f'`{name}` is required: the VAE is conditional (float [n, '
         f'{self.condition_size}] conditions or integer class labels [n]).'
       )
-    if not tf.is_tensor(condition) or tf.executing_eagerly():
-      condition = conditioning_lib.check_condition(
-        np.asarray(condition), self.condition_size, int(x.shape[0])
-      )
-    return x, conditioning_lib.as_condition(condition, self.condition_size)
-
-  def refuse_condition(self, condition):
-    if condition is None:
-      return
-    if checks.is_integer(condition):
-      raise TypeError(
-        f'`condition`={condition!r}: the VAE is unconditional, and counts such as '
-        '`num_samples` are keyword arguments: `log_likelihood(x, num_samples=1000)`.'
-      )
-    raise ValueError('`condition` must be None: the VAE is unconditional.')
+    if tf.is_tensor(condition):
+      condition = condition.numpy()
+    return conditioning_lib.check_condition(
+      np.asarray(condition), self.condition_size, num_examples, name
+    )
 
   def check_inputs(self, x, name: str = 'x') -> np.ndarray:
     """`VAE.check_inputs`: the array as float32, or a clear error."""
@@ -150,7 +168,7 @@ class DataContract:
           f'`{name}`: the VAE is conditional; give the conditions too: `fit(x, c)`, '
           '`evaluate(x, c)`, `predict(x, condition=c)`, or a dataset of (x, c).'
         )
-      y = conditioning_lib.check_condition(np.asarray(y), self.condition_size, len(x), 'c')
+      y = self.check_condition(y, len(x), 'c')
     return x, y
 
   def check_validation_data(self, data):
@@ -198,9 +216,7 @@ class DataContract:
         batch = batch if isinstance(batch, tuple) else (batch,)
         self.warn_if_not_binary(batch[0].numpy(), name)
         if self.condition_size:
-          conditioning_lib.check_condition(
-            batch[1].numpy(), self.condition_size, len(batch[0]), f'{name} (conditions)'
-          )
+          self.check_condition(batch[1].numpy(), len(batch[0]), f'{name} (conditions)')
 
 
 def check_callbacks(kwargs):

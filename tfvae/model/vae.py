@@ -12,6 +12,7 @@ from tfvae.model import conditioning as conditioning_lib
 from tfvae.model import data_contract as model_data
 from tfvae.model import divergence as divergence_lib
 from tfvae.model import layers as layers_lib
+from tfvae.model import networks as networks_lib
 from tfvae.model import objective as objective_lib
 from tfvae.model import prior as prior_lib
 
@@ -158,79 +159,39 @@ class VAE(keras.Model):
     self.event_shape, self.latent_size, self.condition_size = model_data.network_shapes(
       encoder, decoder
     )
-    regularizer = layers_lib.find_kl_regularizer(encoder)
-    if kl_weight is None:
-      kl_weight = 1.0 if regularizer is None else float(regularizer.kl_weight.numpy())
-    kl_weight = checks.check_kl_weight(kl_weight)
-    if analytic_kl is None:
-      analytic_kl = True if regularizer is None else regularizer.analytic
-    self.analytic_kl = bool(analytic_kl)
-    if free_bits is None:
-      free_bits = 0.0 if regularizer is None else regularizer.free_bits
-    self.free_bits = checks.check_kl_weight(free_bits, 'free_bits')
     self.objective = checks.check_choice(objective, OBJECTIVES, 'objective')
     self.num_samples = checks.check_positive_int(num_samples, 'num_samples')
     self.gradient_estimator = checks.check_choice(
       gradient_estimator, GRADIENT_ESTIMATORS, 'gradient_estimator'
     )
-    learnable_prior = _is_learnable_prior(prior)
-    if self.objective == 'iwae' and regularizer is not None:
-      raise ValueError(
-        "`objective`='iwae' computes the KL inside the importance weights, but the encoder "
-        'carries a KLDivergenceRegularizer that would add it again; build the encoder with '
-        '`make_encoder(..., kl_regularizer=False)`.'
-      )
-    if self.gradient_estimator == 'dreg' and (self.objective != 'iwae' or learnable_prior):
-      raise ValueError(
-        "`gradient_estimator`='dreg' needs `objective`='iwae' and a fixed (not learnable) prior."
-      )
-    if learnable_prior and regularizer is not None:
-      raise ValueError(
-        '`prior`: a learnable prior trains with the VAE, which computes its KL; build the '
-        'encoder with `make_encoder(..., kl_regularizer=False)`.'
-      )
-    if regularizer is not None:
-      if prior is not None:
-        raise ValueError(
-          '`prior` must be None: the encoder carries a KLDivergenceRegularizer with its '
-          'own prior. Pass the prior to `make_encoder(prior=...)`, or build the encoder '
-          'with `kl_regularizer=False`.'
-        )
-      if not np.isclose(kl_weight, regularizer.kl_weight.numpy()):
-        raise ValueError(
-          f"`kl_weight`={kl_weight} disagrees with the encoder regularizer's "
-          f'{regularizer.kl_weight.numpy():g}; pass it to `make_encoder(kl_weight=...)`.'
-        )
-      if self.analytic_kl != regularizer.analytic:
-        raise ValueError(
-          f'`analytic_kl`={analytic_kl} disagrees with the encoder regularizer; pass it to '
-          '`make_encoder(analytic_kl=...)`.'
-        )
-      if not np.isclose(self.free_bits, regularizer.free_bits):
-        raise ValueError(
-          f'`free_bits`={free_bits} disagrees with the encoder regularizer; pass it to '
-          '`make_encoder(free_bits=...)`.'
-        )
-      prior = regularizer.prior
-      self._kl_weight = regularizer.kl_weight
+    owner = networks_lib.resolve_kl(
+      encoder,
+      prior,
+      kl_weight,
+      analytic_kl,
+      free_bits,
+      self.objective,
+      self.gradient_estimator,
+      self.latent_size,
+    )
+    self.analytic_kl, self.free_bits = owner.analytic_kl, owner.free_bits
+    self._regularizer = owner.regularizer
+    if owner.regularizer is not None:
+      self._kl_weight = owner.regularizer.kl_weight
     else:
-      if prior is None:
-        if self.latent_size is None:
-          raise ValueError('`prior` is needed: the latent size of `encoder` is not known.')
-        prior = prior_lib.make_standard_normal(self.latent_size)
-      if not (learnable_prior or isinstance(prior, tfd.Distribution)):
-        raise TypeError(
-          '`prior` must be a tfd.Distribution or a learnable prior layer; got '
-          f'{type(prior).__name__}.'
-        )
-      self._kl_weight = tf.Variable(kl_weight, trainable=False, dtype=tf.float32, name='kl_weight')
-    self._regularizer = regularizer
-    self._prior = prior
+      self._kl_weight = tf.Variable(
+        owner.kl_weight, trainable=False, dtype=tf.float32, name='kl_weight'
+      )
+    prior = self._prior = owner.prior
+    learnable_prior = _is_learnable_prior(prior)
     if learnable_prior:
       _check_prior_fits(prior, self.condition_size)
     # Real-valued data for a Gaussian likelihood; values in [0, 1] otherwise.
     self._data = model_data.DataContract(
       self.event_shape, self.condition_size, layers_lib.likelihood_family(decoder)
+    )
+    self._networks = networks_lib.Networks(
+      encoder, decoder, prior, self.condition_size, contract=self._data
     )
     if self.free_bits and learnable_prior and not prior.diagonal_gaussian:
       raise ValueError(f'`free_bits` needs a diagonal Gaussian prior; got {type(prior).__name__}.')
@@ -264,13 +225,7 @@ class VAE(keras.Model):
       A `tfd.Distribution` with `event_shape [latent_size]` and `batch_shape
       []` (or `[batch_size]` for a conditional prior).
     """
-    if not _is_learnable_prior(self._prior):
-      return self._prior
-    if self._prior.conditional and condition is None:
-      raise ValueError(
-        '`condition` is required: the prior is p(z|c); use `vae.prior_distribution(c)`.'
-      )
-    return self._prior.distribution(self.encoder, condition)
+    return self._networks.prior(condition)
 
   @property
   def prior_layer(self):
@@ -307,14 +262,14 @@ class VAE(keras.Model):
       `gradient_estimator='dreg'` also the DReG surrogates.
     """
     x, condition = self._data.split(inputs)
-    posterior = self._encode(x, condition, training)
+    posterior = self._networks.posterior(x, condition, training)
     prior = self.prior_distribution(condition)
     if self.objective == 'elbo' and self.num_samples == 1:
       z = tf.convert_to_tensor(posterior)
       parts = objective_lib.negative_elbo(
         x,
         posterior,
-        self._decode(z, condition, training),
+        self._networks.likelihood(z, condition, training),
         prior,
         kl_weight=self._kl_weight,
         analytic_kl=self.analytic_kl,
@@ -336,7 +291,7 @@ class VAE(keras.Model):
     log_weights, log_likelihood = objective_lib.log_importance_weights(
       x,
       density,
-      lambda latents: self._decode(latents, condition, training),
+      lambda latents: self._networks.likelihood(latents, condition, training),
       prior,
       z,
       return_log_likelihood=True,
@@ -354,17 +309,10 @@ class VAE(keras.Model):
       parts['dreg_encoder'], parts['dreg_decoder'] = objective_lib.dreg_surrogates(log_weights)
     return parts
 
-  def _encode(self, x, condition, training=False):
-    """q(z|x) (q(z|x, c)) from the encoder."""
-    if self.condition_size:
-      return self.encoder([x, condition], training=training)
-    return self.encoder(x, training=training)
-
-  def _decode(self, z, condition, training=False):
-    """p(x|z) (p(x|z, c)) for latents `[n * batch_size, latent_size]`, samples major."""
-    if not self.condition_size:
-      return self.decoder(z, training=training)
-    return self.decoder([z, conditioning_lib.repeat_for(condition, z)], training=training)
+  @property
+  def networks(self) -> networks_lib.Networks:
+    """q(z|x, c), p(x|z, c) and p(z|c) of this model (`tfvae.model.networks.Networks`)."""
+    return self._networks
 
   def compile(
     self,
@@ -532,7 +480,7 @@ class VAE(keras.Model):
       A `tfd.Distribution` with `batch_shape [batch_size]` and `event_shape
       [latent_size]`.
     """
-    return distributions.unwrap(self._encode(*self._data.tensors(x, condition)))
+    return distributions.unwrap(self._networks.posterior(*self._data.tensors(x, condition)))
 
   def likelihood(self, z, condition=None) -> tfd.Distribution:
     """p(x|z) (p(x|z, c)): the decoder's distribution at latents `z`.
@@ -550,19 +498,14 @@ class VAE(keras.Model):
       event_shape`.
     """
     z = tf.convert_to_tensor(z, tf.float32)
-    if self.condition_size:
-      if condition is None:
-        raise ValueError('`condition` is required: the VAE is conditional.')
-      if not tf.is_tensor(condition):
-        condition = conditioning_lib.check_condition(condition, self.condition_size)
+    if self.condition_size and tf.is_tensor(condition) and not tf.executing_eagerly():
       condition = conditioning_lib.as_condition(condition, self.condition_size)
     else:
-      self._data.refuse_condition(condition)
-    return distributions.unwrap(self._decode(z, condition))
+      condition = self._data.check_condition(condition)
+    return distributions.unwrap(self._networks.likelihood(z, condition))
 
   def _reconstruct(self, x, condition):
-    posterior = self._encode(x, condition)
-    return self._decode(layers_lib.point_estimate(posterior), condition).mean()
+    return self._networks.reconstruction(x, condition).mean()
 
   def elbo(self, x, condition=None) -> tf.Tensor:
     """Per-example ELBO (`kl_weight` 1), one posterior sample: `[batch_size]` nats.
@@ -662,8 +605,8 @@ class VAE(keras.Model):
     """
     return objective_lib.importance_weighted_log_likelihood(
       x,
-      self._encode(x, condition),
-      lambda z: self._decode(z, condition),
+      self._networks.posterior(x, condition),
+      lambda z: self._networks.likelihood(z, condition),
       self.prior_distribution(condition),
       num_samples,
       chunk_size,
@@ -700,12 +643,12 @@ class VAE(keras.Model):
           '`condition` is required: the VAE is conditional; `vae.sample(c)` draws one '
           'example per row of `c`.'
         )
-      condition = tf.constant(conditioning_lib.check_condition(condition, self.condition_size))
+      condition = tf.constant(self._data.check_condition(condition))
       count = int(condition.shape[0])
       if num_samples is not None and checks.check_positive_int(num_samples, 'num_samples') != count:
         raise ValueError(f'`num_samples`={num_samples} disagrees with the {count} conditions.')
     else:
-      self._data.refuse_condition(condition)
+      self._data.check_condition(condition)
       count = checks.check_positive_int(num_samples, 'num_samples')
     prior_seed, likelihood_seed = (
       (None, None) if seed is None else tfp.random.split_seed(checks.stateless_seed(seed))
@@ -713,7 +656,7 @@ class VAE(keras.Model):
     prior = self.prior_distribution(condition)
     shape = [] if prior.batch_shape.rank else [count]
     z = prior.sample(shape, seed=prior_seed)
-    likelihood = self._decode(z, condition)
+    likelihood = self._networks.likelihood(z, condition)
     return likelihood.mean() if mean else likelihood.sample(seed=likelihood_seed)
 
   def get_config(self):

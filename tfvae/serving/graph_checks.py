@@ -100,19 +100,45 @@ def check_seed(seed):
 
 
 def check_condition(condition, condition_size, batch_like, batch_name):
-  """`condition` after asserting shape `[n, condition_size]`, finite values, and `n` rows.
+  """float32 `[n, K]` conditions from vectors `[n, K]` or class labels `[n]`, asserted.
+
+  The forms the library takes (`tfvae.VAE` methods): float vectors, or class
+  labels in `[0, K)` that become one-hot vectors; in a request both are
+  float32, told apart by their rank (`[n, 1]` is a vector when `K` is 1).
 
   Args:
-    condition: the `condition` input.
+    condition: the `condition` input, of any rank.
     condition_size: `K`.
-    batch_like: the input whose batch size `condition` must have (`x`, `z`).
+    batch_like: the input whose batch size `condition` must have (`x`, `z`),
+      or `condition` itself.
     batch_name: its name, for the message.
   """
-  asserts = [_assert_shape(condition, 'condition', (condition_size,))]
+  rank = tf.rank(condition)
+  message = (
+    f'`condition` must be float vectors [batch_size, {condition_size}] or class labels '
+    f'[batch_size] in [0, {condition_size}); got shape'
+  )
+  shape = tf.concat([tf.shape(condition), [0, 0]], 0)
+  shape_ok = tf.logical_or(
+    tf.equal(rank, 1), tf.logical_and(tf.equal(rank, 2), tf.equal(shape[1], condition_size))
+  )
+  asserts = [_assert(tf.logical_and(shape_ok, shape[0] >= 1), message, tf.shape(condition))]
   with tf.control_dependencies(asserts):
     finite = tf.reduce_all(tf.math.is_finite(condition))
     asserts.append(_assert(finite, '`condition` must not contain NaN or Inf values.'))
-    rows, batch = tf.shape(condition)[0], tf.shape(batch_like)[0]
+    labels = tf.reshape(condition, [-1])
+    labels_ok = tf.logical_or(
+      tf.not_equal(rank, 1),
+      tf.reduce_all(
+        (labels == tf.round(labels)) & (labels >= 0.0) & (labels < float(condition_size))
+      ),
+    )
+    asserts.append(
+      _assert(
+        labels_ok, f'`condition`: class labels must be whole numbers in [0, {condition_size}).'
+      )
+    )
+    rows, batch = shape[0], tf.shape(batch_like)[0]
     asserts.append(
       _assert(
         tf.equal(rows, batch),
@@ -122,4 +148,9 @@ def check_condition(condition, condition_size, batch_like, batch_name):
       )
     )
   with tf.control_dependencies(asserts):
-    return tf.identity(condition)
+    vectors = tf.cond(
+      tf.equal(rank, 1),
+      lambda: tf.one_hot(tf.cast(labels, tf.int32), condition_size, dtype=tf.float32),
+      lambda: tf.reshape(condition, [-1, condition_size]),
+    )
+    return tf.identity(vectors)

@@ -13,7 +13,6 @@ from tfvae.analysis import anomaly as anomaly_lib
 from tfvae.internal import checks
 from tfvae.internal import distributions
 from tfvae.internal import keras
-from tfvae.model import conditioning as conditioning_lib
 from tfvae.model import layers as layers_lib
 from tfvae.model import objective as objective_lib
 from tfvae.model import vae as vae_lib
@@ -169,8 +168,7 @@ class ServingModule(tf.Module):
       event_shape=tuple(int(d) for d in vae.event_shape),
       latent_size=int(vae.latent_size),
       condition_size=condition_size,
-      posterior=posterior,
-      likelihood=likelihood,
+      networks=vae.networks.replace(posterior, likelihood),
       # What `reconstruct` and `sample` call the likelihood's mean.
       mean_name=_mean_name(example),
       unit_interval=not isinstance(example.distribution, tfd.Normal),
@@ -191,8 +189,9 @@ class ServingModule(tf.Module):
     num = tf.TensorSpec(None, tf.int32, name='num')
     num_samples = tf.TensorSpec(None, tf.int32, name='num_samples')
     seed = tf.TensorSpec(None, tf.int32, name='seed')
-    # A conditional VAE's signatures take a `condition` after `x` or `z`.
-    c = [tf.TensorSpec([None, condition_size], tf.float32, name='condition')][:condition_size]
+    # A conditional VAE's signatures take a `condition` after `x` or `z`:
+    # vectors [n, K] or class labels [n], as the library takes them.
+    c = [tf.TensorSpec(None, tf.float32, name='condition')][:condition_size]
 
     def function(fn, *specs):
       return tf.function(fn, input_signature=specs, autograph=False)
@@ -268,62 +267,53 @@ class ServingModule(tf.Module):
     for name, value in attributes.items():
       setattr(self, f'_{name}', value)
 
-  def _inputs(self, x, condition):
-    """Checked `x` (or `z`, as `x=None`) and condition."""
-    x = graph_checks.check_data(x, 'x', self.event_shape, self._unit_interval)
-    if condition is not None:
-      condition = graph_checks.check_condition(condition, self.condition_size, x, 'x')
-    return x, condition
-
-  def _encoded(self, x, condition):
-    return self._posterior(x if condition is None else [x, condition])
-
-  def _decoded(self, z, condition):
-    """p(x|z) (p(x|z, c)) for latents `[n * batch_size, latent_size]`, samples major."""
+  def _condition(self, condition, batch_like, batch_name):
+    """The request's `condition` as float32 `[n, K]`, checked in the graph (or `None`)."""
     if condition is None:
-      return self._likelihood(z)
-    return self._likelihood([z, conditioning_lib.repeat_for(condition, z)])
+      return None
+    return graph_checks.check_condition(condition, self.condition_size, batch_like, batch_name)
+
+  def _inputs(self, x, condition):
+    """Checked `x` and condition."""
+    x = graph_checks.check_data(x, 'x', self.event_shape, self._unit_interval)
+    return x, self._condition(condition, x, 'x')
 
   def _reconstruct(self, x, condition=None):
-    x, condition = self._inputs(x, condition)
-    point = layers_lib.point_estimate(self._encoded(x, condition))
-    return {self._mean_name: self._decoded(point, condition).mean()}
+    return {self._mean_name: self._networks.reconstruction(*self._inputs(x, condition)).mean()}
 
   def _encode(self, x, condition=None):
-    return _posterior_outputs(self._encoded(*self._inputs(x, condition)))
+    return _posterior_outputs(self._networks.posterior(*self._inputs(x, condition)))
 
   def _decode(self, z, condition=None):
     z = graph_checks.check_latents(z, self.latent_size)
-    if condition is not None:
-      condition = graph_checks.check_condition(condition, self.condition_size, z, 'z')
-    return _likelihood_outputs(self._decoded(z, condition))
+    return _likelihood_outputs(self._networks.likelihood(z, self._condition(condition, z, 'z')))
 
   def _sample(self, num, seed):
     return self._draw(graph_checks.check_count(num, 'num'), seed, None)
 
   def _sample_conditional(self, condition, seed):
-    asserted = graph_checks.check_condition(condition, self.condition_size, condition, 'condition')
-    return self._draw(tf.shape(asserted)[0], seed, asserted)
+    condition = self._condition(condition, condition, 'condition')
+    return self._draw(tf.shape(condition)[0], seed, condition)
 
   def _draw(self, num, seed, condition):
     # As `VAE.sample`: one half of the seed for z, the other for the draw.
     prior_seed, likelihood_seed = tfp.random.split_seed(graph_checks.check_seed(seed))
-    prior = self._vae.prior_distribution(condition)
+    prior = self._networks.prior(condition)
     shape = [] if prior.batch_shape.rank else [num]
-    likelihood = self._decoded(prior.sample(shape, seed=prior_seed), condition)
+    likelihood = self._networks.likelihood(prior.sample(shape, seed=prior_seed), condition)
     samples = likelihood.sample(seed=likelihood_seed)
     return {self._mean_name: likelihood.mean(), 'samples': tf.cast(samples, tf.float32)}
 
   def _elbo(self, x, *condition_and_seed):
     *condition, seed = condition_and_seed
     x, condition = self._inputs(x, condition[0] if condition else None)
-    posterior = self._encoded(x, condition)
+    posterior = self._networks.posterior(x, condition)
     z = posterior.sample(seed=graph_checks.check_seed(seed))
     parts = objective_lib.negative_elbo(
       x,
       posterior,
-      self._decoded(z, condition),
-      self._vae.prior_distribution(condition),
+      self._networks.likelihood(z, condition),
+      self._networks.prior(condition),
       kl_weight=1.0,
       analytic_kl=self._vae.analytic_kl,
       z=z,
@@ -337,9 +327,7 @@ class ServingModule(tf.Module):
     score = anomaly_lib.score_batch(
       threshold.score,
       x,
-      self._encoded(x, condition),
-      lambda z: self._decoded(z, condition),
-      self._vae.prior_distribution(condition),
+      *self._networks.at(x, condition),
       tf.constant(threshold.num_samples),
       graph_checks.check_seed(seed),
     )
@@ -353,9 +341,7 @@ class ServingModule(tf.Module):
     chunk_size = objective_lib.chunk_size_for(num_samples, tf.shape(x)[0])
     estimate = objective_lib.importance_weighted_log_likelihood(
       x,
-      self._encoded(x, condition),
-      lambda z: self._decoded(z, condition),
-      self._vae.prior_distribution(condition),
+      *self._networks.at(x, condition),
       num_samples,
       chunk_size,
       graph_checks.check_seed(seed),
@@ -541,7 +527,8 @@ def _split_network(network, name, input_shapes, family, outputs):
       f'`{name}` must be a functional or Sequential tf_keras model to be exported: {error}'
     ) from None
 
-  def distribution(inputs):
+  def distribution(inputs, training=False):
+    del training  # The parameter network runs in inference mode.
     inputs = inputs if isinstance(inputs, (list, tuple)) else [inputs]
     return last.make_distribution(params(inputs if len(inputs) > 1 else inputs[0], training=False))
 

@@ -1,0 +1,207 @@
+# Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
+"""`make_vae`: an encoder, a decoder, a prior and the `VAE` over them, with the KL's owner decided.
+
+A VAE's KL is added once, by one of two owners: the encoder's
+`KLDivergenceRegularizer` (which keeps the TFP composition
+`Model(encoder.inputs, decoder(encoder.outputs[0]))` a negative ELBO too) or
+the `VAE` itself. A learnable prior trains with the VAE, and the IWAE bound
+has the KL inside its importance weights, so for those the VAE must own it;
+for the plain ELBO with a fixed prior the encoder does. `make_vae` decides
+this here, once; `tfvae.model.networks.resolve_kl` checks any other
+composition against the same rule.
+"""
+
+from collections.abc import Sequence
+
+import tensorflow_probability as tfp
+
+from tfvae.internal import checks
+from tfvae.model import decoder as decoder_lib
+from tfvae.model import encoder as encoder_lib
+from tfvae.model import prior as prior_lib
+from tfvae.model import vae as vae_lib
+
+tfd = tfp.distributions
+
+__all__ = [
+  'KL_OWNERS',
+  'PRIORS',
+  'make_prior',
+  'make_vae',
+  'vae_owns_kl',
+]
+
+KL_OWNERS = ('encoder', 'vae')
+PRIORS = ('conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
+_MIXTURE_COMPONENTS = 10
+_VAMP_COMPONENTS = 50
+
+
+def make_prior(name: str, latent_size: int, input_shape=None, condition_size: int = 0):
+  """A prior by name: `'standard_normal'`, `'mixture'`, `'vamp'` or `'conditional_gaussian'`.
+
+  Args:
+    name: one of `PRIORS`.
+    latent_size: the dimension of z.
+    input_shape: the shape of one example (`'vamp'`'s pseudo-inputs).
+      Default value: `None`.
+    condition_size: `K` (`'conditional_gaussian'`).
+      Default value: `0`.
+
+  Returns:
+    A `tfd.Distribution` (the standard normal) or a `tfvae.prior.LearnablePrior`:
+    a mixture of 10 Gaussians, a VampPrior of 50 pseudo-inputs, or p(z|c).
+
+  #### Examples
+
+  >>> type(make_prior('mixture', 4)).__name__
+  'MixtureOfGaussians'
+  """
+  name = checks.check_choice(name, PRIORS, 'prior')
+  if name == 'mixture':
+    return prior_lib.MixtureOfGaussians(latent_size, num_components=_MIXTURE_COMPONENTS)
+  if name == 'vamp':
+    return prior_lib.VampPrior(num_components=_VAMP_COMPONENTS, input_shape=input_shape)
+  if name == 'conditional_gaussian':
+    return prior_lib.ConditionalGaussian(latent_size, condition_size)
+  return prior_lib.make_standard_normal(latent_size)
+
+
+def vae_owns_kl(prior, objective: str = 'elbo', kl_owner: str | None = None) -> bool:
+  """Whether the `VAE` adds the KL (else the encoder's regularizer does).
+
+  Args:
+    prior: the prior (a distribution or a learnable prior layer), or `None`.
+    objective: `'elbo'` or `'iwae'`.
+      Default value: `'elbo'`.
+    kl_owner: `'encoder'`, `'vae'`, or `None` to decide: the encoder for the
+      ELBO with a fixed prior, the VAE otherwise.
+      Default value: `None`.
+
+  Raises:
+    ValueError: `kl_owner='encoder'` where the VAE must own the KL.
+  """
+  must = objective != 'elbo' or isinstance(prior, prior_lib.LearnablePrior)
+  if kl_owner is None:
+    return must
+  kl_owner = checks.check_choice(kl_owner, KL_OWNERS, 'kl_owner')
+  if must and kl_owner == 'encoder':
+    raise ValueError(
+      "`kl_owner`='encoder' needs the ELBO and a fixed prior; a learnable prior or the IWAE "
+      "bound needs the VAE to own the KL (`kl_owner`='vae' or None)."
+    )
+  return kl_owner == 'vae'
+
+
+def make_vae(
+  input_shape: Sequence[int],
+  latent_size: int,
+  hidden_units: Sequence[int] | None = None,
+  architecture: str = 'dense',
+  likelihood: str = 'bernoulli',
+  posterior: str = 'diagonal',
+  prior='standard_normal',
+  kl_weight: float = 1.0,
+  analytic_kl: bool = True,
+  free_bits: float = 0.0,
+  objective: str = 'elbo',
+  num_samples: int = 1,
+  gradient_estimator: str = 'standard',
+  condition_size: int = 0,
+  standardization=None,
+  kl_owner: str | None = None,
+  encoder_kwargs: dict | None = None,
+  decoder_kwargs: dict | None = None,
+) -> vae_lib.VAE:
+  """Builds a `tfvae.VAE`: q(z|x), p(x|z), p(z) and the KL counted once, by the right owner.
+
+  Args:
+    input_shape: the shape of one example.
+    latent_size: the dimension of z.
+    hidden_units: the encoder's widths (or filters); the decoder mirrors them.
+      Default value: `None`: `make_encoder`'s default.
+    architecture: `'dense'` or `'conv'`.
+      Default value: `'dense'`.
+    likelihood: `make_decoder`'s `likelihood`.
+      Default value: `'bernoulli'`.
+    posterior: `make_encoder`'s `posterior`.
+      Default value: `'diagonal'`.
+    prior: a name from `PRIORS`, a `tfd.Distribution`, or a
+      `tfvae.prior.LearnablePrior`.
+      Default value: `'standard_normal'`.
+    kl_weight: the KL weight.
+      Default value: `1.0`.
+    analytic_kl: closed-form KL where TFP registers one.
+      Default value: `True`.
+    free_bits: the per-dimension KL floor in nats.
+      Default value: `0.0`.
+    objective: `'elbo'` or `'iwae'`.
+      Default value: `'elbo'`.
+    num_samples: posterior samples per example in the objective.
+      Default value: `1`.
+    gradient_estimator: `'standard'` or `'dreg'`.
+      Default value: `'standard'`.
+    condition_size: `K` for a conditional VAE, `0` otherwise.
+      Default value: `0`.
+    standardization: `(loc, scale)` for tables (`make_encoder`).
+      Default value: `None`.
+    kl_owner: `'encoder'` (its `KLDivergenceRegularizer` adds the KL) or
+      `'vae'`; `None` decides (`vae_owns_kl`).
+      Default value: `None`.
+    encoder_kwargs: further `make_encoder` arguments (`num_flows`, ...).
+      Default value: `None`.
+    decoder_kwargs: further `make_decoder` arguments.
+      Default value: `None`.
+
+  Returns:
+    An uncompiled `tfvae.VAE`.
+
+  #### Examples
+
+  >>> vae = make_vae((8, 8, 1), latent_size=2, hidden_units=(16,))
+  >>> vae.networks.prior().event_shape
+  TensorShape([2])
+  >>> mixture = make_vae((8, 8, 1), 2, (16,), prior='mixture')
+  >>> mixture.prior_layer is not None  # Learnable: the VAE owns the KL.
+  True
+  """
+  if isinstance(prior, str):
+    prior = make_prior(prior, latent_size, tuple(input_shape), condition_size)
+  vae_kl = vae_owns_kl(prior, objective, kl_owner)
+  units = hidden_units
+  if units is None:
+    units = encoder_lib.default_hidden_units(architecture)
+  encoder = encoder_lib.make_encoder(
+    input_shape,
+    latent_size,
+    units,
+    architecture,
+    prior=None if vae_kl else prior,
+    kl_weight=kl_weight,
+    analytic_kl=analytic_kl,
+    free_bits=0.0 if vae_kl else free_bits,
+    kl_regularizer=not vae_kl,
+    posterior=posterior,
+    condition_size=condition_size,
+    standardization=standardization,
+    **(encoder_kwargs or {}),
+  )
+  decoder = decoder_lib.make_decoder(
+    latent_size,
+    input_shape,
+    units if architecture == 'conv' else tuple(reversed(units)),
+    architecture,
+    likelihood=likelihood,
+    condition_size=condition_size,
+    standardization=standardization,
+    **(decoder_kwargs or {}),
+  )
+  owned = dict(prior=prior, kl_weight=kl_weight, analytic_kl=analytic_kl, free_bits=free_bits)
+  return vae_lib.VAE(
+    encoder,
+    decoder,
+    objective=objective,
+    num_samples=num_samples,
+    gradient_estimator=gradient_estimator,
+    **(owned if vae_kl else {}),
+  )
