@@ -4,6 +4,7 @@
 Each registry entry builds a fresh object; every test runs on every entry.
 """
 
+import functools
 import inspect
 import json
 import os
@@ -25,11 +26,12 @@ _UNITS = test_util.HIDDEN_UNITS
 _CONDITION = 3
 
 
-def _vae(architecture='dense', likelihood='bernoulli', prior=None, **kwargs):
+def _vae(architecture='dense', likelihood='bernoulli', prior=None, shape=_SHAPE, **kwargs):
   """A factory of one registry entry (`test_util.make_vae`, a fresh prior each time)."""
 
   def build():
     return test_util.make_vae(
+      shape,
       architecture=architecture,
       likelihood=likelihood,
       prior='standard_normal' if prior is None else prior(),
@@ -113,6 +115,52 @@ LAYERS = {
     .astype(np.float32),
   ),
 }
+
+
+# Batch sizes as first calls. A function traced first for a batch of one has
+# static `[1]` shapes, which the importance-sampling loop once failed to keep
+# (its first call at batch 1 raised; later calls and larger batches worked).
+# Each check starts a fresh process and, for each model it builds there, every
+# method's first call is the first trace of that method's function.
+_TABLE = (6,)
+# Name -> factory: `MODELS` and two table models, for the batch-size checks.
+BATCH_MODELS = {
+  **MODELS,
+  'dense_table_gaussian': _vae('dense', 'gaussian', shape=_TABLE),
+  'conditional_table_mixture_prior': _vae(
+    'dense',
+    prior=lambda: tfvae.prior.MixtureOfGaussians(_LATENT, 3),
+    condition_size=_CONDITION,
+    shape=_TABLE,
+  ),
+}
+# By default images and a table, then batch 7 before 1; under `pytest -m slow`
+# every other model of `BATCH_MODELS`, one process each, and batch 7 before 1.
+_ONE_TWO_SEVEN_BY_DEFAULT = ('dense', 'dense_table_gaussian')
+_SEVEN_ONE_BY_DEFAULT = ('dense',)
+_BATCH_SEED = 5
+_BATCH_NUM_SAMPLES = 1000
+
+
+class BatchSizeConformanceTest(test_util.TestCase):
+  def test_batch_sizes_one_two_seven_as_first_calls(self):
+    _check_first_calls(self, _ONE_TWO_SEVEN_BY_DEFAULT, (1, 2, 7))
+
+  def test_batch_size_seven_then_one_as_first_calls(self):
+    _check_first_calls(self, _SEVEN_ONE_BY_DEFAULT, (7, 1))
+
+
+@pytest.mark.slow
+class BatchSizeConformanceSlowTest(test_util.TestCase):
+  @test_util.parameterized.named_parameters(
+    (name, name) for name in BATCH_MODELS if name not in _ONE_TWO_SEVEN_BY_DEFAULT
+  )
+  def test_batch_sizes_one_two_seven_as_first_calls(self, name):
+    _check_first_calls(self, [name], (1, 2, 7))
+
+  def test_batch_size_seven_then_one_as_first_calls(self):
+    names = [name for name in BATCH_MODELS if name not in _SEVEN_ONE_BY_DEFAULT]
+    _check_first_calls(self, names, (7, 1), timeout=900)
 
 
 class ModelConformanceTest(test_util.TestCase):
@@ -222,6 +270,116 @@ def _check_xla_training_and_inference(test, name):
     test.assertAllClose(reconstruct(tf.constant(x)), expected, atol=1e-5)
   else:
     test.assertAllClose(reconstruct(tf.constant(x), tf.constant(c)), expected, atol=1e-5)
+
+
+def _batch_data(model):
+  """`(x, c)` of 7 binary rows (images or tables), with labels `c` for a conditional model."""
+  x = np.random.default_rng(test_util.fixed_seed()).uniform(size=(7, *model.event_shape))
+  return x.round().astype(np.float32), (np.arange(7) % _CONDITION if model.condition_size else None)
+
+
+def _first_calls(names, sizes):
+  """Runs every method at each batch size in turn on fresh models; in a fresh process.
+
+  Beside each seeded estimate, the same computation run eagerly (no trace):
+  `key + '_eager'`.
+
+  Returns:
+    A JSON string: model name -> batch size -> method -> values.
+  """
+  results = {}
+  for name in names:
+    tfvae.keras.utils.set_random_seed(test_util.fixed_seed())
+    model = BATCH_MODELS[name]()
+    x, c = _batch_data(model)
+    if model._log_likelihood_fn.experimental_get_tracing_count():
+      raise AssertionError(f'{name}: log_likelihood was traced before its first call.')
+    scores = [s for s in tfvae.anomaly.SCORES if x.ndim == 4 or s != 'complexity']
+    results[name] = {}
+    for n in sizes:
+      x_n, c_n = x[:n], None if c is None else c[:n]
+      rows = {'log_likelihood': model.log_likelihood(x_n, c_n, _BATCH_NUM_SAMPLES, _BATCH_SEED)}
+      for score in scores:
+        rows[f'score_{score}'] = tfvae.anomaly.scores(
+          model, x_n, score, c_n, _BATCH_NUM_SAMPLES, _BATCH_SEED, batch_size=7
+        )
+      rows['elbo'] = model.elbo(x_n, c_n)
+      rows['reconstruct'] = model.reconstruct(x_n, c_n)
+      rows['sample'] = model.sample(n if c is None else c_n, seed=_BATCH_SEED)
+      # Eagerly, with the seeds that `log_likelihood` and `scores` (batch 0) use.
+      seed = tf.constant([_BATCH_SEED, 0])
+      condition = None if c is None else tfvae.conditioning.as_condition(c_n, _CONDITION)
+      posterior = model.posterior(x_n, c_n)
+      prior = model.prior_distribution(condition)
+      rows['log_likelihood_eager'] = model.importance_weighted_log_likelihood(
+        tf.constant(x_n),
+        _BATCH_NUM_SAMPLES,
+        tfvae.objective.chunk_size_for(_BATCH_NUM_SAMPLES, n),
+        seed,
+        condition=condition,
+      )
+      score_seed = tf.random.experimental.stateless_fold_in(seed, 0)
+      decode = functools.partial(model.likelihood, condition=condition)
+      for score in ('log_likelihood', 'elbo'):
+        rows[f'score_{score}_eager'] = tfvae.anomaly.score_batch(
+          score, x_n, posterior, decode, prior, _BATCH_NUM_SAMPLES, score_seed
+        )
+      # The spread of one ELBO draw: its terms are log p(x|z) with an analytic
+      # KL, the log weights with a Monte Carlo one; the larger of the two.
+      z = posterior.sample(_BATCH_NUM_SAMPLES, seed=score_seed)
+      draws = tfvae.objective.log_importance_weights(
+        x_n, posterior, decode, prior, z, return_log_likelihood=True
+      )
+      rows['elbo_spread'] = np.max(np.std(draws, axis=1), axis=0)
+      results[name][str(n)] = {key: np.asarray(value).tolist() for key, value in rows.items()}
+  return json.dumps(results)
+
+
+def _check_first_calls(test, names, sizes, timeout=300):
+  code = (
+    'import sys\n'
+    "sys.path[:0] = ['tests', 'tests/model']\n"
+    'import conformance_test\n'
+    f'print(conformance_test._first_calls({list(names)!r}, {sizes!r}))\n'
+  )
+  results = json.loads(test_util.run_python(code, timeout=timeout).strip().splitlines()[-1])
+  for name in names:
+    with test.subTest(name):
+      _check_batch_results(test, BATCH_MODELS[name](), results[name], sizes)
+
+
+def _check_batch_results(test, model, results, sizes):
+  x, _ = _batch_data(model)
+  full = {key: np.array(value) for key, value in results['7'].items()}
+  for n in sizes:
+    rows = {key: np.array(value) for key, value in results[str(n)].items()}
+    for key, value in rows.items():
+      shape = (n, *x.shape[1:]) if key in ('reconstruct', 'sample') else (n,)
+      test.assertEqual(value.shape, shape, key)
+      test.assertTrue(np.all(np.isfinite(value)), key)
+    # The traced first call at this size computes what the eager code does.
+    for key in ('log_likelihood', 'score_log_likelihood', 'score_elbo'):
+      test.assertAllClose(rows[key], rows[f'{key}_eager'], rtol=1e-5, msg=key)
+    if 'score_complexity' in rows:
+      # The same draws as the 'log_likelihood' score, less the PNG code length.
+      png = tfvae.anomaly.png_code_length(x[:n]).numpy()
+      test.assertAllClose(rows['score_complexity'], rows['score_log_likelihood'] - png, rtol=1e-5)
+    # Deterministic: a row's value does not depend on the batch around it.
+    test.assertAllClose(rows['reconstruct'], full['reconstruct'][:n], atol=1e-6)
+    test.assertAllClose(rows['score_reconstruction'], full['score_reconstruction'][:n], rtol=1e-5)
+    squared = np.square(rows['reconstruct'] - x[:n]).reshape([n, -1])
+    test.assertAllClose(rows['score_reconstruction'], squared.sum(axis=-1), rtol=1e-5)
+    # One example's mean of 1000 seeded ELBO draws, in batches of different
+    # sizes (other draws): the same expectation, within 4 standard errors.
+    error = rows['elbo_spread'] / np.sqrt(_BATCH_NUM_SAMPLES)
+    tolerance = 4.0 * np.hypot(error, full['elbo_spread'][:n] / np.sqrt(_BATCH_NUM_SAMPLES))
+    test.assertAllLessEqual(np.abs(rows['score_elbo'] - full['score_elbo'][:n]) - tolerance, 0.0)
+    # The IWAE_1000 estimate of log p(x) lies above the ELBO (up to its noise),
+    # and `elbo`'s one draw within 5 spreads of the ELBO.
+    test.assertAllGreaterEqual(rows['score_elbo'] + rows['log_likelihood'] + 4.0 * error, 0.0)
+    test.assertAllLessEqual(
+      np.abs(rows['elbo'] + rows['score_elbo']) - 5 * rows['elbo_spread'], 0.0
+    )
 
 
 class LayerConformanceTest(test_util.TestCase):

@@ -342,8 +342,17 @@ def importance_weighted_log_likelihood(
 
   # The first chunk replaces the -inf start (exp(-inf - finite) == 0).
   init = (tf.constant(0), tf.fill([batch_size], tf.constant(-float('inf'))), tf.zeros([batch_size]))
+  # The running vectors keep a static batch size only where the body's shapes
+  # do: `log p(x|z)` comes back `[None, None]`, which broadcasting against
+  # `log q(z|x)` pins to a static batch of 7 but not of 1. So only their rank
+  # is invariant (a first trace for a batch of one failed without this).
+  vector = tf.TensorShape([None])
   _, running_max, running_sum = tf.while_loop(
-    lambda i, *_: i < num_chunks, body, init, parallel_iterations=1
+    lambda i, *_: i < num_chunks,
+    body,
+    init,
+    shape_invariants=(tf.TensorShape([]), vector, vector),
+    parallel_iterations=1,
   )
   return running_max + tf.math.log(running_sum) - tf.math.log(tf.cast(num_samples, tf.float32))
 
