@@ -49,6 +49,12 @@ class JobConfigTest(test_util.TestCase):
     self.assertIs(config.jit_compile, False)
     self.assertEqual((config.conditional, config.prior), (True, 'conditional_gaussian'))
     self.assertEqual((config.channels, config.validation_fraction), (3, 0.2))
+    eight_bit = train_lib.config_from_flags(
+      _flag_values('--likelihood=discretized_logistic', '--likelihood_components=5')
+    )
+    self.assertEqual(
+      (eight_bit.likelihood, eight_bit.likelihood_components), ('discretized_logistic', 5)
+    )
     with self.assertRaisesRegex(ValueError, '--hidden_units must be integers'):
       train_lib.config_from_flags(_flag_values('--hidden_units=a,b'))
 
@@ -81,6 +87,12 @@ class JobConfigTest(test_util.TestCase):
     ('conditional_prior', dict(prior='conditional_gaussian'), 'it needs `conditional`'),
     ('vamp_conditional', dict(prior='vamp', conditional=True), 'cannot condition'),
     ('unknown', dict(colour='red'), 'unknown job option'),
+    ('components_zero', dict(likelihood_components=0), '`likelihood_components` must be a pos'),
+    (
+      'components_bernoulli',
+      dict(likelihood='bernoulli', likelihood_components=3),
+      "`likelihood_components`=3 needs `likelihood`='discretized_logistic'",
+    ),
   )
   def test_bad_options_name_the_option(self, options, message):
     with self.assertRaisesRegex(ValueError, message):
@@ -103,6 +115,10 @@ class JobConfigTest(test_util.TestCase):
       config_lib.JobConfig(architecture='conv').resolve(_TABLE)
     with self.assertRaisesRegex(ValueError, '`conditional` conditions on class labels'):
       config_lib.JobConfig(conditional=True).resolve(_TABLE)
+    with self.assertRaisesRegex(ValueError, "the likelihood is 'bernoulli'"):
+      config_lib.JobConfig(likelihood_components=2).resolve(_IMAGES)
+    with self.assertRaisesRegex(ValueError, "use `likelihood`='gaussian'"):
+      config_lib.JobConfig(likelihood='discretized_logistic').resolve(_TABLE)
 
 
 if __name__ == '__main__':

@@ -114,6 +114,7 @@ class TrainTest(test_util.TestCase):
     ('objective', dict(objective='vi'), 'objective'),
     ('kl_warmup_epochs', dict(kl_warmup_epochs=-1), 'kl_warmup_epochs'),
     ('free_bits_with_vamp', dict(free_bits=0.1, prior='vamp'), 'free_bits'),
+    ('likelihood_components', dict(likelihood_components=2), 'likelihood_components'),
   )
   def test_bad_arguments_fail_before_writing(self, overrides, message):
     model_dir = os.path.join(self.create_tempdir().full_path, 'run')
@@ -293,6 +294,54 @@ class FileSourcesTest(test_util.TestCase):
     estimates = vae.log_likelihood(x, num_samples=10_000, seed=0).numpy()
     self.assertAllClose(estimates, exact, atol=0.05)
     self.assertGreater(np.abs(exact).mean(), 5.0)  # Raw units: far from a standardized answer.
+
+  def test_eight_bit_png_folder_with_a_logistic_mixture(self):
+    root = self.create_tempdir().full_path
+    images = _write_png_folder(root)
+    model_dir, metrics = self._run(
+      root, likelihood='discretized_logistic', likelihood_components=2, epochs=3
+    )
+    run = experiment_lib.load_run(model_dir)
+    self.assertEqual(tfvae.layers.likelihood_family(run.model.decoder), 'discretized_logistic')
+    self.assertEqual(run.model.decoder.layers[-1].get_config()['num_components'], 2)
+    # The images are read onto the levels k / 255 exactly, and not binarized.
+    source = experiment_lib.make_source(run.config)
+    written = np.concatenate(list(images.values()))
+    for split in ('train', 'test'):
+      x = np.concatenate(
+        [b.numpy() for b in experiment_lib.make_dataset(run.config, source, split)]
+      )
+      levels = np.round(x * 255)
+      self.assertAllEqual(x, levels.astype(np.float32) / np.float32(255))
+      self.assertContainsSubset(set(levels.ravel().astype(int)), set(written.ravel().tolist()))
+      self.assertGreater(len(np.unique(levels)), 2)
+    # Bits per dimension beside the nats: nats / (D log 2), D = 64 pixels.
+    with open(os.path.join(model_dir, 'metrics.json')) as f:
+      written_metrics = json.load(f)
+    self.assertEqual(written_metrics, metrics)
+    negative_elbo = metrics['reconstruction'] + metrics['kl']
+    self.assertAllClose(metrics['elbo_bits_per_dim'], negative_elbo / (64 * np.log(2)), rtol=1e-6)
+    evaluation = tfvae.evaluation.evaluate_run(model_dir, num_samples=8, verbose=0)
+    self.assertAllClose(evaluation['bits_per_dim'], evaluation['nll'] / (64 * np.log(2)), rtol=1e-6)
+    self.assertAllClose(
+      evaluation['elbo_bits_per_dim'],
+      (evaluation['reconstruction'] + evaluation['kl']) / (64 * np.log(2)),
+      rtol=1e-6,
+    )
+    self.assertAllClose(evaluation['loss'], metrics['loss'], rtol=0.05)
+
+  def test_eight_bit_likelihood_refuses_data_off_the_levels(self):
+    # Digits have 17 grey levels k / 16: stopped before anything is written...
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    message = r'`dataset` must hold 8-bit levels k / 255 .* training examples of digits'
+    with self.assertRaisesRegex(ValueError, message):
+      experiment_lib.train(model_dir=model_dir, **dict(_TINY, likelihood='discretized_logistic'))
+    self.assertFalse(os.path.exists(model_dir))
+    # ...and each batch the job reads asserts the levels again.
+    config = tfvae.config.JobConfig(likelihood='discretized_logistic', batch_size=8)
+    data = experiment_lib.make_dataset(config, experiment_lib.make_source(config), 'test')
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, '`x` must hold 8-bit levels'):
+      next(iter(data))
 
   @test_util.parameterized.named_parameters(
     ('corrupt_png', 'corrupt_png', r'broken\.png'),

@@ -20,6 +20,7 @@ from tfvae.encoder import make_encoder
 from tfvae.internal import keras
 from tfvae.layers import IndependentBernoulli
 from tfvae.layers import IndependentContinuousBernoulli
+from tfvae.layers import IndependentDiscretizedLogistic
 from tfvae.layers import IndependentNormal
 from tfvae.layers import InverseAutoregressiveFlow
 from tfvae.layers import KLDivergenceRegularizer
@@ -33,6 +34,7 @@ __version__ = '0.1.0'
 __all__ = [
   'IndependentBernoulli',
   'IndependentContinuousBernoulli',
+  'IndependentDiscretizedLogistic',
   'IndependentNormal',
   'InverseAutoregressiveFlow',
   'KLDivergenceRegularizer',

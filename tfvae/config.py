@@ -186,8 +186,15 @@ class JobConfig:
   likelihood: str | None = _option(
     None,
     'p(x|z): bernoulli (binarized data), continuous_bernoulli or gaussian (grey levels as they '
-    'are; real values). Default: bernoulli for images, gaussian for tables.',
+    'are; real values), or discretized_logistic (8-bit images as they are, levels k/255; '
+    'reports bits/dim). Default: bernoulli for images, gaussian for tables.',
     choices=decoder_lib.LIKELIHOODS,
+  )
+  likelihood_components: int = _option(
+    1,
+    'Logistic components per pixel of --likelihood=discretized_logistic: 1 for a discretized '
+    'logistic, K > 1 for a mixture (PixelCNN++).',
+    check=_positive_int('likelihood_components'),
   )
   prior: str = _option(
     'standard_normal',
@@ -254,6 +261,11 @@ class JobConfig:
         '`free_bits` needs the diagonal posterior and a Gaussian prior (standard_normal or '
         f'conditional_gaussian); got posterior={self.posterior!r}, prior={self.prior!r}.'
       )
+    if self.likelihood_components != 1 and self.likelihood not in (None, 'discretized_logistic'):
+      raise ValueError(
+        f'`likelihood_components`={self.likelihood_components} needs '
+        f"`likelihood`='discretized_logistic'; got {self.likelihood!r}."
+      )
     if self.prior == 'conditional_gaussian' and not self.conditional:
       raise ValueError("`prior`='conditional_gaussian' is p(z|c): it needs `conditional`.")
     if self.conditional and self.prior == 'vamp':
@@ -286,6 +298,11 @@ class JobConfig:
         real-valued data.
     """
     likelihood = self.likelihood or ('gaussian' if info.kind == 'table' else 'bernoulli')
+    if self.likelihood_components != 1 and likelihood != 'discretized_logistic':
+      raise ValueError(
+        f'`likelihood_components`={self.likelihood_components} needs '
+        f"`likelihood`='discretized_logistic'; the likelihood is {likelihood!r}."
+      )
     if info.value_range == 'real' and likelihood != 'gaussian':
       raise ValueError(
         f'`likelihood`={likelihood!r} models values in [0, 1], but {self.dataset} holds '

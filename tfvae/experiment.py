@@ -25,12 +25,14 @@ from tfvae import datasets as datasets_lib
 from tfvae import decoder as decoder_lib
 from tfvae import encoder as encoder_lib
 from tfvae import grid as grid_lib
+from tfvae import objective as objective_lib
 from tfvae import plot as plot_lib
 from tfvae import prior as prior_lib
 from tfvae import serving as serving_lib
 from tfvae import sources as sources_lib
 from tfvae import vae as vae_lib
 from tfvae.internal import checks
+from tfvae.internal import graph_checks
 from tfvae.internal import keras
 
 __all__ = [
@@ -54,6 +56,9 @@ METRICS_FILE = 'metrics.json'
 MODEL_FILE = 'model.keras'
 # Fixed validation examples whose reconstructions TensorBoard shows.
 _TENSORBOARD_IMAGES = 16
+# Training examples checked against an 8-bit likelihood's levels before the
+# run is written (every batch is checked again as it is read).
+_CHECKED_EXAMPLES = 1000
 
 
 class TrainingDivergedError(RuntimeError):
@@ -123,8 +128,11 @@ def make_dataset(
 
   Training data are shuffled and, for a Bernoulli likelihood, binarized
   afresh every epoch; validation and test data are binarized once, with the
-  run's seed, so every evaluation of a run sees the same binary images. A
-  conditional job's batches are `(x, labels)`.
+  run's seed, so every evaluation of a run sees the same binary images. For
+  the discretized logistic likelihood the values stay as they are, and each
+  batch asserts that they are 8-bit levels `k / 255` (a batch off the levels
+  fails with `InvalidArgumentError`). A conditional job's batches are
+  `(x, labels)`.
 
   Args:
     config: a resolved `JobConfig`.
@@ -162,6 +170,8 @@ def make_dataset(
     seed=config.seed,
     shuffle_buffer=config.shuffle_buffer,
   )
+  if config.likelihood == 'discretized_logistic':
+    dataset = dataset.map(_assert_levels)
   if num_batches is None:
     return dataset
   padding = int(num_batches) - int(dataset.cardinality())
@@ -264,6 +274,7 @@ def make_model(config: config_lib.JobConfig, info) -> vae_lib.VAE:
     likelihood=config.likelihood,
     condition_size=condition_size,
     standardization=standardization,
+    num_components=config.likelihood_components,
   )
   return vae_lib.VAE(
     encoder,
@@ -312,7 +323,9 @@ def train(
       (`train(dataset='digits', epochs=3)`).
 
   Returns:
-    `dict` of test metrics (`loss`, `reconstruction`, `kl`, nats per example).
+    `dict` of test metrics (`loss`, `reconstruction`, `kl`, nats per example;
+    for the discretized logistic likelihood also `elbo_bits_per_dim`, the
+    negative ELBO `reconstruction + kl` in bits per dimension).
 
   Raises:
     ValueError: bad options, data that fail the scan (`tfvae.sources.DataError`
@@ -326,6 +339,7 @@ def train(
   source = make_source(config)
   info = source.scan()  # Bad data fail here, before anything is written.
   config = config.resolve(info)
+  _check_levels(config, source)
   chief = _is_chief(strategy)
   model_dir = _prepare_model_dir(model_dir, config, create=chief)
   # Under multi-worker training only the chief writes the run; the other
@@ -367,6 +381,10 @@ def train(
   test_data, test_steps = distribute_dataset(config, source, 'test', strategy)
   metrics = model.evaluate(test_data, steps=test_steps, verbose=0, return_dict=True)
   metrics = {name: float(value) for name, value in metrics.items()}
+  if config.likelihood == 'discretized_logistic':
+    negative_elbo = metrics['reconstruction'] + metrics['kl']
+    num_dims = int(np.prod(info.event_shape))
+    metrics['elbo_bits_per_dim'] = float(objective_lib.bits_per_dim(-negative_elbo, num_dims))
   # Every worker saves (saving is collective under multi-worker training);
   # only the chief's copy lands in `model_dir`.
   _write_outputs(model, output_dir, config, x_shown, labels_shown, metrics)
@@ -426,6 +444,28 @@ def _make_prior(config, event_shape, condition_size):
   if config.prior == 'conditional_gaussian':
     return prior_lib.ConditionalGaussian(config.latent_size, condition_size)
   return None  # The standard normal.
+
+
+def _assert_levels(x, *labels):
+  """A batch after asserting that its examples hold 8-bit levels `k / 255`."""
+  x = graph_checks.check_eight_bit(x, 'x')
+  return (x, *labels) if labels else x
+
+
+def _check_levels(config, source):
+  """Fails before the run is written when an 8-bit likelihood's data are off its levels."""
+  if config.likelihood != 'discretized_logistic':
+    return
+  x, _ = source.take('train', _CHECKED_EXAMPLES)
+  try:
+    checks.check_eight_bit(x, 'dataset')
+  except ValueError as error:
+    resized = (
+      ' Resizing (`image_size`) makes values between the levels.' if config.image_size else ''
+    )
+    raise ValueError(
+      f'{error} (Checked: the first {len(x)} training examples of {config.dataset}.){resized}'
+    ) from None
 
 
 def _examples(config, source, split):
