@@ -154,7 +154,10 @@ def make_decoder(
       f"`architecture='conv'` needs `output_shape` (height, width, channels); got {output_shape}."
     )
   layer_class = _LIKELIHOOD_LAYERS[likelihood]
-  params_size = layer_class.params_size(output_shape, **likelihood_kwargs)
+  if likelihood == 'discretized_logistic':
+    params_size = layer_class.params_size(output_shape, num_components)
+  else:
+    params_size = layer_class.params_size(output_shape)
   # Parameters per pixel: the last layer's channels, for conv.
   params_per_pixel = params_size // int(np.prod(output_shape))
 
