@@ -88,6 +88,7 @@ class JobConfigTest(test_util.TestCase):
     ('vamp_conditional', dict(prior='vamp', conditional=True), 'cannot condition'),
     ('unknown', dict(colour='red'), 'unknown job option'),
     ('components_zero', dict(likelihood_components=0), '`likelihood_components` must be a pos'),
+    ('patience', dict(early_stopping_patience=-1), '`early_stopping_patience` must be a non-neg'),
     (
       'components_bernoulli',
       dict(likelihood='bernoulli', likelihood_components=3),
@@ -107,6 +108,20 @@ class JobConfigTest(test_util.TestCase):
     conv = config_lib.JobConfig(architecture='conv').resolve(_IMAGES)
     self.assertEqual(conv.hidden_units, (32, 64))
     self.assertEqual(config_lib.JobConfig(hidden_units=()).resolve(_TABLE).hidden_units, ())
+
+  def test_early_stopping_is_on_by_default_for_small_training_splits(self):
+    def patience(train, validation, **options):
+      sizes = {'train': train, 'validation': validation, 'test': 3}
+      info = sources_lib.SourceInfo('images', (8, 8, 1), sizes)
+      return config_lib.JobConfig(**options).resolve(info).early_stopping_patience
+
+    self.assertEqual(patience(9_999, 100), 10)
+    self.assertEqual(patience(10_000, 100), 0)
+    self.assertEqual(patience(9_999, 0), 0)  # Nothing to watch.
+    self.assertEqual(patience(50_000, 100, early_stopping_patience=4), 4)
+    self.assertEqual(patience(100, 100, early_stopping_patience=0), 0)
+    with self.assertRaisesRegex(ValueError, '`early_stopping_patience`=4 watches the validation'):
+      patience(100, 0, early_stopping_patience=4)
 
   def test_resolve_refuses_what_the_data_cannot_serve(self):
     with self.assertRaisesRegex(ValueError, "real-valued features; use `likelihood`='gaussian'"):

@@ -1,6 +1,7 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Tests for tfvae.experiment: the main job as a function."""
 
+import csv
 import json
 import os
 
@@ -358,6 +359,54 @@ class FileSourcesTest(test_util.TestCase):
     with self.assertRaisesRegex(ValueError, message):
       experiment_lib.train(model_dir=model_dir, dataset=dataset, **_TINY)
     self.assertFalse(os.path.exists(model_dir))
+
+
+class EarlyStoppingTest(test_util.TestCase):
+  def test_restores_the_epoch_with_the_lowest_validation_loss(self):
+    # A few hundred rows of a table: early stopping watches the validation loss.
+    root = self.create_tempdir().full_path
+    rng = np.random.default_rng(0)
+    x = np.tanh(rng.normal(size=(240, 2)) @ rng.normal(size=(2, 12)))
+    x += 0.5 * rng.normal(size=x.shape)
+    _write_csv(os.path.join(root, 'table.csv'), x.round(5), [f'f{i}' for i in range(12)])
+    model_dir = os.path.join(root, 'run')
+    options = dict(
+      latent_size=6, hidden_units=(64,), epochs=40, batch_size=16, learning_rate=3e-2,
+      validation_fraction=0.3, early_stopping_patience=2, verbose=0,
+    )  # fmt: skip
+    experiment_lib.train(model_dir=model_dir, dataset=os.path.join(root, 'table.csv'), **options)
+    with open(os.path.join(model_dir, 'training_log.csv')) as f:
+      log = list(csv.DictReader(f))
+    val_loss = np.array([float(row['val_loss']) for row in log])
+    best = int(np.argmin(val_loss))
+    # It stopped 2 epochs after the best one, well before the 40 asked for.
+    self.assertEqual([int(row['epoch']) for row in log], list(range(best + 3)))
+    self.assertLess(best + 3, 40)
+    run = experiment_lib.load_run(model_dir)
+    self.assertEqual(run.config.early_stopping_patience, 2)
+    # The saved model holds the weights of the best epoch: its checkpoint's, exactly...
+    at_best = tf.train.load_checkpoint(os.path.join(model_dir, 'checkpoints', f'ckpt-{best + 1}'))
+    saved = tf.train.load_checkpoint(
+      tf.train.Checkpoint(model=run.model).write(os.path.join(root, 'saved'))
+    )
+    keys = [
+      key
+      for key in saved.get_variable_to_shape_map()
+      if key.endswith('VARIABLE_VALUE') and '/optimizer/' not in key and 'OPTIMIZER' not in key
+    ]
+    self.assertGreater(len(keys), 4)
+    for key in keys:
+      self.assertAllEqual(saved.get_tensor(key), at_best.get_tensor(key), msg=key)
+    last = tf.train.load_checkpoint(os.path.join(model_dir, 'checkpoints', f'ckpt-{best + 3}'))
+    self.assertNotAllClose(saved.get_tensor(keys[0]), last.get_tensor(keys[0]))
+    # ...and its validation loss is the best one logged, up to the Monte Carlo
+    # noise of the posterior sample (the logged value is one draw).
+    source = experiment_lib.make_source(run.config)
+    validation = experiment_lib.make_dataset(run.config, source, 'validation')
+    run.model.compile()
+    losses = [run.model.evaluate(validation, verbose=0, return_dict=True)['loss'] for _ in range(8)]
+    noise = np.std(losses, ddof=1)
+    self.assertLess(abs(np.mean(losses) - val_loss[best]), 4 * noise + 1e-3)
 
 
 def _bad_data(root, case):

@@ -31,6 +31,9 @@ __all__ = [
 
 PRIORS = ('conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
+# Early stopping is on by default below this many training examples, with this patience.
+_SMALL_TRAINING_SET = 10_000
+_DEFAULT_PATIENCE = 10
 
 
 def _option(default, help, choices=None, check=None):  # noqa: A002
@@ -46,6 +49,10 @@ def _positive_int(name):
 
 def _non_negative_int(name):
   return lambda value: checks.check_non_negative_int(value, name)
+
+
+def _optional_non_negative_int(name):
+  return lambda value: None if value is None else checks.check_non_negative_int(value, name)
 
 
 def _non_negative_float(name):
@@ -225,6 +232,14 @@ class JobConfig:
   )
   # Training.
   epochs: int = _option(100, 'Passes over the training set.', check=_positive_int('epochs'))
+  early_stopping_patience: int | None = _option(
+    None,
+    'Stop once the validation loss has not improved for this many epochs (counted after '
+    '--kl_warmup_epochs), and keep the weights of the epoch with the lowest validation loss; 0 '
+    f'for off. Default: {_DEFAULT_PATIENCE} when the training split holds fewer than '
+    f'{_SMALL_TRAINING_SET:,} examples and there is a validation split, else off.',
+    check=_optional_non_negative_int('early_stopping_patience'),
+  )
   batch_size: int = _option(128, 'Global batch size.', check=_positive_int('batch_size'))
   learning_rate: float = _option(
     1e-3, "Adam's learning rate.", check=_positive_float('learning_rate')
@@ -290,12 +305,13 @@ class JobConfig:
       info: the `tfvae.sources.SourceInfo` of the data.
 
     Returns:
-      A `JobConfig` with `likelihood` and `hidden_units` set.
+      A `JobConfig` with `likelihood`, `hidden_units` and
+      `early_stopping_patience` set.
 
     Raises:
       ValueError: options the data cannot serve: `conditional` without
         labels, a conv network for tables, a Bernoulli-family likelihood for
-        real-valued data.
+        real-valued data, early stopping without a validation split.
     """
     likelihood = self.likelihood or ('gaussian' if info.kind == 'table' else 'bernoulli')
     if self.likelihood_components != 1 and likelihood != 'discretized_logistic':
@@ -321,7 +337,19 @@ class JobConfig:
     hidden_units = self.hidden_units
     if hidden_units is None:
       hidden_units = encoder_lib.default_hidden_units(self.architecture)
-    return self.replace(likelihood=likelihood, hidden_units=hidden_units)
+    has_validation = info.num_examples['validation'] > 0
+    patience = self.early_stopping_patience
+    if patience is None:
+      small = info.num_examples['train'] < _SMALL_TRAINING_SET
+      patience = _DEFAULT_PATIENCE if small and has_validation else 0
+    elif patience and not has_validation:
+      raise ValueError(
+        f'`early_stopping_patience`={patience} watches the validation loss, but {self.dataset} '
+        'has no validation split; set `validation_fraction` > 0, or `early_stopping_patience`=0.'
+      )
+    return self.replace(
+      likelihood=likelihood, hidden_units=hidden_units, early_stopping_patience=patience
+    )
 
   def to_json(self) -> dict:
     """The options as a JSON-serializable dict (tuples become lists)."""

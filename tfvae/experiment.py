@@ -304,8 +304,13 @@ def train(
   `tensorboard/` (`VAETensorBoard`), `metrics.json` (test metrics),
   `model.keras`, and for images `reconstructions.png` and `samples.png` (one
   row per class for a conditional VAE); with matplotlib also the figures of
-  `tfvae.plot.write_figures`. A run killed mid-way resumes from its last
-  completed epoch when started again with the same options.
+  `tfvae.plot.write_figures`. With early stopping (`early_stopping_patience`,
+  on by default for training splits under 10,000 examples), training ends
+  once the validation loss has not improved for that many epochs, and the
+  model keeps the weights of the epoch with the lowest validation loss (what
+  `model.keras`, `metrics.json` and the figures hold). A run killed mid-way
+  resumes from its last completed epoch when started again with the same
+  options (its early stopping then remembers the epochs since the resume).
 
   Args:
     config: the job's options.
@@ -360,20 +365,24 @@ def train(
     model.compile(keras.optimizers.Adam(config.learning_rate), jit_compile=config.jit_compile)
   if export_base is not None:
     serving_lib.ServingModule(model)  # Fails now, not after training, if it cannot be served.
+  callbacks = _callbacks(config, model, model_dir, output_dir, chief, x_shown, labels_shown)
   history = model.fit(
     train_data,
     epochs=config.epochs,
     steps_per_epoch=steps,
     validation_data=validation_data,
     validation_steps=validation_steps,
-    callbacks=_callbacks(config, model, model_dir, output_dir, chief, x_shown, labels_shown),
+    callbacks=callbacks,
     verbose=verbose,
   )
   backup_dir = os.path.join(model_dir, 'backup')
   if os.path.isdir(backup_dir) and not os.listdir(backup_dir):
     os.rmdir(backup_dir)  # BackupAndRestore empties it when training completes.
   losses = history.history.get('loss', [])
-  if losses and not math.isfinite(losses[-1]) or model.stop_training:
+  stopped_early = any(
+    isinstance(c, keras.callbacks.EarlyStopping) and c.stopped_epoch for c in callbacks
+  )
+  if losses and not math.isfinite(losses[-1]) or (model.stop_training and not stopped_early):
     raise TrainingDivergedError(
       'training diverged: the loss became NaN or Inf; lower `learning_rate` or check the data. '
       f'The last good checkpoint is in {os.path.join(model_dir, "checkpoints")}.'
@@ -506,6 +515,17 @@ def _callbacks(config, model, model_dir, output_dir, chief, x_shown, labels_show
       tf.train.CheckpointManager(checkpoint, os.path.join(output_dir, 'checkpoints'), 3)
     )
   )
+  if config.early_stopping_patience:
+    # After the checkpoint: each epoch's checkpoint holds that epoch's weights.
+    # The loss is comparable across epochs once the KL weight stops changing.
+    callbacks.append(
+      keras.callbacks.EarlyStopping(
+        monitor='val_loss',
+        patience=config.early_stopping_patience,
+        restore_best_weights=True,
+        start_from_epoch=config.kl_warmup_epochs,
+      )
+    )
   return callbacks
 
 
