@@ -8,6 +8,8 @@ import sys
 import numpy as np
 import tensorflow as tf
 from absl.testing import parameterized
+from scipy import special
+from scipy import stats
 
 import tfvae
 
@@ -40,6 +42,32 @@ class TestCase(tf.test.TestCase, parameterized.TestCase):
 def make_vae(shape=IMAGE_SHAPE, latent_size=LATENT_SIZE, hidden_units=HIDDEN_UNITS, **kwargs):
   """The tests' one VAE factory: `tfvae.make_vae` with tiny defaults."""
   return tfvae.make_vae(shape, latent_size, hidden_units, **kwargs)
+
+
+def discretized_logistic_probs(loc, scale, mixture_logits=None) -> np.ndarray:
+  """P(x = k / 255), k = 0..255, of discretized logistic pixels, by SciPy in float64.
+
+  The reference for `tfvae.model.layers.DiscretizedLogisticMixture`: level `k`
+  holds the mass of `Logistic(255 loc, 255 scale)` on `(k - 0.5, k + 0.5]`,
+  the edge levels the tails, mixed with weights `softmax(mixture_logits)`.
+
+  Args:
+    loc, scale: `[..., K]` on the [0, 1] scale.
+    mixture_logits: `[..., K]`, or `None` for equal weights.
+
+  Returns:
+    `[..., 256]` probabilities.
+  """
+  loc = 255.0 * np.asarray(loc, np.float64)[..., None]
+  scale = 255.0 * np.asarray(scale, np.float64)[..., None]
+  k = np.arange(256)
+  upper = np.where(k == 255, 1.0, stats.logistic.cdf(k + 0.5, loc, scale))
+  lower = np.where(k == 0, 0.0, stats.logistic.cdf(k - 0.5, loc, scale))
+  if mixture_logits is None:
+    weights = np.full(loc.shape[:-1], 1.0 / loc.shape[-2])
+  else:
+    weights = special.softmax(np.asarray(mixture_logits, np.float64), axis=-1)
+  return np.sum(weights[..., None] * (upper - lower), axis=-2)
 
 
 def run_python(code: str, env: dict | None = None, timeout: float = 300) -> str:

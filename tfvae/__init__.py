@@ -21,6 +21,7 @@ from tfvae.model.encoder import make_encoder
 from tfvae.model.factory import make_vae
 from tfvae.model.layers import IndependentBernoulli
 from tfvae.model.layers import IndependentContinuousBernoulli
+from tfvae.model.layers import IndependentDiscretizedLogistic
 from tfvae.model.layers import IndependentNormal
 from tfvae.model.layers import InverseAutoregressiveFlow
 from tfvae.model.layers import KLDivergenceRegularizer
@@ -34,6 +35,7 @@ __version__ = '0.1.0'
 __all__ = [
   'IndependentBernoulli',
   'IndependentContinuousBernoulli',
+  'IndependentDiscretizedLogistic',
   'IndependentNormal',
   'InverseAutoregressiveFlow',
   'KLDivergenceRegularizer',

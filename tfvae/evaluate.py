@@ -49,9 +49,11 @@ def main(argv):
     output=flags.FLAGS.output,
     verbose=flags.FLAGS.verbose,
   )
-  for name in ('loss', 'reconstruction', 'kl', 'nll', 'bits_per_dim', 'active_units'):
-    value = results[name]
-    print(f'{name}: {value:.4f}' if isinstance(value, float) else f'{name}: {value}')
+  names = ('loss', 'reconstruction', 'kl', 'nll', 'bits_per_dim', 'elbo_bits_per_dim')
+  for name in (*names, 'active_units'):
+    if name in results:  # elbo_bits_per_dim: 8-bit likelihoods only.
+      value = results[name]
+      print(f'{name}: {value:.4f}' if isinstance(value, float) else f'{name}: {value}')
 
 
 def run():

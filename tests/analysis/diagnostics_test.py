@@ -74,6 +74,17 @@ DISTRIBUTIONS = {
     ),
     'importance_sampling',
   ),
+  'discretized_logistic_pixels': (
+    lambda: tfd.Independent(
+      tfvae.model.layers.DiscretizedLogisticMixture(
+        0.5 + 0.5 * _logits([3, 4, 5, 2]),
+        tf.exp(_logits([3, 4, 5, 2], seed=1, scale=1.5) - 3.0),
+        _logits([3, 4, 5, 2], seed=2),
+      ),
+      reinterpreted_batch_ndims=2,
+    ),
+    'factorized_enumeration',
+  ),
   'normal_pixels': (
     lambda: tfd.Independent(tfd.Normal(_logits([3, 6]), tf.exp(_logits([3, 6], seed=1))), 1),
     'factorized_quadrature',
@@ -207,6 +218,9 @@ FAMILIES = {
   ),
   'continuous_bernoulli': dict(decoder=dict(likelihood='continuous_bernoulli')),
   'gaussian': dict(decoder=dict(likelihood='gaussian')),
+  'discretized_logistic_mixture': dict(
+    decoder=dict(likelihood='discretized_logistic', num_components=3)
+  ),
   'bernoulli_12_pixels': dict(shape=(3, 4, 1)),
   'mixture_of_gaussians': dict(prior=lambda: prior_lib.MixtureOfGaussians(2, 3)),
   'vamp_prior': dict(prior=lambda: prior_lib.VampPrior(3, test_util.IMAGE_SHAPE)),
@@ -231,8 +245,10 @@ class CheckNormalizationTest(test_util.TestCase):
     kwargs = FAMILIES[name]
     networks = _networks(**kwargs)
     shape = kwargs.get('shape', test_util.IMAGE_SHAPE)
-    binary = kwargs.get('decoder', {}).get('likelihood', 'bernoulli') == 'bernoulli'
-    x = self.make_images(shape=shape, binary=binary)
+    likelihood = kwargs.get('decoder', {}).get('likelihood', 'bernoulli')
+    x = self.make_images(shape=shape, binary=likelihood == 'bernoulli')
+    if likelihood == 'discretized_logistic':
+      x = np.round(x * 255) / np.float32(255)
     results = diagnostics.check_normalization(networks, x)
     self.assertEqual(sorted(results), ['data', 'likelihood', 'posterior', 'prior'])
     for part, result in results.items():
@@ -249,6 +265,8 @@ class CheckNormalizationTest(test_util.TestCase):
     ('continuous_bernoulli_grey', 'continuous_bernoulli', 0.25, 'unit_interval', 0),
     ('continuous_bernoulli_above_one', 'continuous_bernoulli', 1.5, 'unit_interval', 6),
     ('gaussian_any', 'gaussian', 7.0, 'real', 0),
+    ('discretized_logistic_level', 'discretized_logistic', 64 / 255, 'eight_bit', 0),
+    ('discretized_logistic_off_levels', 'discretized_logistic', 0.25, 'eight_bit', 6),
   )
   def test_reports_data_outside_the_likelihood_support(self, likelihood, value, support, outside):
     networks = _networks(shape=(2, 3), decoder=dict(likelihood=likelihood))

@@ -49,6 +49,12 @@ class JobConfigTest(test_util.TestCase):
     self.assertIs(config.jit_compile, False)
     self.assertEqual((config.conditional, config.prior), (True, 'conditional_gaussian'))
     self.assertEqual((config.channels, config.validation_fraction), (3, 0.2))
+    eight_bit = train_lib.config_from_flags(
+      _flag_values('--likelihood=discretized_logistic', '--likelihood_components=5')
+    )
+    self.assertEqual(
+      (eight_bit.likelihood, eight_bit.likelihood_components), ('discretized_logistic', 5)
+    )
     with self.assertRaisesRegex(ValueError, '--hidden_units must be integers'):
       train_lib.config_from_flags(_flag_values('--hidden_units=a,b'))
 
@@ -81,6 +87,13 @@ class JobConfigTest(test_util.TestCase):
     ('conditional_prior', dict(prior='conditional_gaussian'), 'it needs `conditional`'),
     ('vamp_conditional', dict(prior='vamp', conditional=True), 'cannot condition'),
     ('unknown', dict(colour='red'), 'unknown job option'),
+    ('components_zero', dict(likelihood_components=0), '`likelihood_components` must be a pos'),
+    ('patience', dict(early_stopping_patience=-1), '`early_stopping_patience` must be a non-neg'),
+    (
+      'components_bernoulli',
+      dict(likelihood='bernoulli', likelihood_components=3),
+      "`likelihood_components`=3 needs `likelihood`='discretized_logistic'",
+    ),
   )
   def test_bad_options_name_the_option(self, options, message):
     with self.assertRaisesRegex(ValueError, message):
@@ -96,6 +109,20 @@ class JobConfigTest(test_util.TestCase):
     self.assertEqual(conv.hidden_units, (32, 64))
     self.assertEqual(config_lib.JobConfig(hidden_units=()).resolve(_TABLE).hidden_units, ())
 
+  def test_early_stopping_is_on_by_default_for_small_training_splits(self):
+    def patience(train, validation, **options):
+      sizes = {'train': train, 'validation': validation, 'test': 3}
+      info = sources_lib.SourceInfo('images', (8, 8, 1), sizes)
+      return config_lib.JobConfig(**options).resolve(info).early_stopping_patience
+
+    self.assertEqual(patience(9_999, 100), 10)
+    self.assertEqual(patience(10_000, 100), 0)
+    self.assertEqual(patience(9_999, 0), 0)  # Nothing to watch.
+    self.assertEqual(patience(50_000, 100, early_stopping_patience=4), 4)
+    self.assertEqual(patience(100, 100, early_stopping_patience=0), 0)
+    with self.assertRaisesRegex(ValueError, '`early_stopping_patience`=4 watches the validation'):
+      patience(100, 0, early_stopping_patience=4)
+
   def test_resolve_refuses_what_the_data_cannot_serve(self):
     with self.assertRaisesRegex(ValueError, "real-valued features; use `likelihood`='gaussian'"):
       config_lib.JobConfig(likelihood='bernoulli').resolve(_TABLE)
@@ -103,6 +130,10 @@ class JobConfigTest(test_util.TestCase):
       config_lib.JobConfig(architecture='conv').resolve(_TABLE)
     with self.assertRaisesRegex(ValueError, '`conditional` conditions on class labels'):
       config_lib.JobConfig(conditional=True).resolve(_TABLE)
+    with self.assertRaisesRegex(ValueError, "the likelihood is 'bernoulli'"):
+      config_lib.JobConfig(likelihood_components=2).resolve(_IMAGES)
+    with self.assertRaisesRegex(ValueError, "use `likelihood`='gaussian'"):
+      config_lib.JobConfig(likelihood='discretized_logistic').resolve(_TABLE)
 
 
 if __name__ == '__main__':

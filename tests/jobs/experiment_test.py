@@ -1,6 +1,7 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Tests for tfvae.experiment: the main job as a function."""
 
+import csv
 import json
 import os
 
@@ -113,6 +114,7 @@ class TrainTest(test_util.TestCase):
     ('objective', dict(objective='vi'), 'objective'),
     ('kl_warmup_epochs', dict(kl_warmup_epochs=-1), 'kl_warmup_epochs'),
     ('free_bits_with_vamp', dict(free_bits=0.1, prior='vamp'), 'free_bits'),
+    ('likelihood_components', dict(likelihood_components=2), 'likelihood_components'),
   )
   def test_bad_arguments_fail_before_writing(self, overrides, message):
     model_dir = os.path.join(self.create_tempdir().full_path, 'run')
@@ -293,6 +295,56 @@ class FileSourcesTest(test_util.TestCase):
     self.assertAllClose(estimates, exact, atol=0.05)
     self.assertGreater(np.abs(exact).mean(), 5.0)  # Raw units: far from a standardized answer.
 
+  def test_eight_bit_png_folder_with_a_logistic_mixture(self):
+    root = self.create_tempdir().full_path
+    images = _write_png_folder(root)
+    model_dir, metrics = self._run(
+      root, likelihood='discretized_logistic', likelihood_components=2, epochs=3
+    )
+    run = experiment_lib.load_run(model_dir)
+    self.assertEqual(
+      tfvae.model.layers.likelihood_family(run.model.decoder), 'discretized_logistic'
+    )
+    self.assertEqual(run.model.decoder.layers[-1].get_config()['num_components'], 2)
+    # The images are read onto the levels k / 255 exactly, and not binarized.
+    source = experiment_lib.make_source(run.config)
+    written = np.concatenate(list(images.values()))
+    for split in ('train', 'test'):
+      x = np.concatenate(
+        [b.numpy() for b in experiment_lib.make_dataset(run.config, source, split)]
+      )
+      levels = np.round(x * 255)
+      self.assertAllEqual(x, levels.astype(np.float32) / np.float32(255))
+      self.assertContainsSubset(set(levels.ravel().astype(int)), set(written.ravel().tolist()))
+      self.assertGreater(len(np.unique(levels)), 2)
+    # Bits per dimension beside the nats: nats / (D log 2), D = 64 pixels.
+    with open(os.path.join(model_dir, 'metrics.json')) as f:
+      written_metrics = json.load(f)
+    self.assertEqual(written_metrics, metrics)
+    negative_elbo = metrics['reconstruction'] + metrics['kl']
+    self.assertAllClose(metrics['elbo_bits_per_dim'], negative_elbo / (64 * np.log(2)), rtol=1e-6)
+    evaluation = tfvae.evaluation.evaluate_run(model_dir, num_samples=8, verbose=0)
+    self.assertAllClose(evaluation['bits_per_dim'], evaluation['nll'] / (64 * np.log(2)), rtol=1e-6)
+    self.assertAllClose(
+      evaluation['elbo_bits_per_dim'],
+      (evaluation['reconstruction'] + evaluation['kl']) / (64 * np.log(2)),
+      rtol=1e-6,
+    )
+    self.assertAllClose(evaluation['loss'], metrics['loss'], rtol=0.05)
+
+  def test_eight_bit_likelihood_refuses_data_off_the_levels(self):
+    # Digits have 17 grey levels k / 16: stopped before anything is written...
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    message = r'`dataset` must hold 8-bit levels k / 255 .* training examples of digits'
+    with self.assertRaisesRegex(ValueError, message):
+      experiment_lib.train(model_dir=model_dir, **dict(_TINY, likelihood='discretized_logistic'))
+    self.assertFalse(os.path.exists(model_dir))
+    # ...and each batch the job reads asserts the levels again.
+    config = tfvae.config.JobConfig(likelihood='discretized_logistic', batch_size=8)
+    data = experiment_lib.make_dataset(config, experiment_lib.make_source(config), 'test')
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, '`x` must hold 8-bit levels'):
+      next(iter(data))
+
   @test_util.parameterized.named_parameters(
     ('corrupt_png', 'corrupt_png', r'broken\.png'),
     ('empty_directory', 'empty_directory', r'no image files|empty'),
@@ -308,6 +360,54 @@ class FileSourcesTest(test_util.TestCase):
     with self.assertRaisesRegex(ValueError, message):
       experiment_lib.train(model_dir=model_dir, dataset=dataset, **_TINY)
     self.assertFalse(os.path.exists(model_dir))
+
+
+class EarlyStoppingTest(test_util.TestCase):
+  def test_restores_the_epoch_with_the_lowest_validation_loss(self):
+    # A few hundred rows of a table: early stopping watches the validation loss.
+    root = self.create_tempdir().full_path
+    rng = np.random.default_rng(0)
+    x = np.tanh(rng.normal(size=(240, 2)) @ rng.normal(size=(2, 12)))
+    x += 0.5 * rng.normal(size=x.shape)
+    _write_csv(os.path.join(root, 'table.csv'), x.round(5), [f'f{i}' for i in range(12)])
+    model_dir = os.path.join(root, 'run')
+    options = dict(
+      latent_size=6, hidden_units=(64,), epochs=40, batch_size=16, learning_rate=3e-2,
+      validation_fraction=0.3, early_stopping_patience=2, verbose=0,
+    )  # fmt: skip
+    experiment_lib.train(model_dir=model_dir, dataset=os.path.join(root, 'table.csv'), **options)
+    with open(os.path.join(model_dir, 'training_log.csv')) as f:
+      log = list(csv.DictReader(f))
+    val_loss = np.array([float(row['val_loss']) for row in log])
+    best = int(np.argmin(val_loss))
+    # It stopped 2 epochs after the best one, well before the 40 asked for.
+    self.assertEqual([int(row['epoch']) for row in log], list(range(best + 3)))
+    self.assertLess(best + 3, 40)
+    run = experiment_lib.load_run(model_dir)
+    self.assertEqual(run.config.early_stopping_patience, 2)
+    # The saved model holds the weights of the best epoch: its checkpoint's, exactly...
+    at_best = tf.train.load_checkpoint(os.path.join(model_dir, 'checkpoints', f'ckpt-{best + 1}'))
+    saved = tf.train.load_checkpoint(
+      tf.train.Checkpoint(model=run.model).write(os.path.join(root, 'saved'))
+    )
+    keys = [
+      key
+      for key in saved.get_variable_to_shape_map()
+      if key.endswith('VARIABLE_VALUE') and '/optimizer/' not in key and 'OPTIMIZER' not in key
+    ]
+    self.assertGreater(len(keys), 4)
+    for key in keys:
+      self.assertAllEqual(saved.get_tensor(key), at_best.get_tensor(key), msg=key)
+    last = tf.train.load_checkpoint(os.path.join(model_dir, 'checkpoints', f'ckpt-{best + 3}'))
+    self.assertNotAllClose(saved.get_tensor(keys[0]), last.get_tensor(keys[0]))
+    # ...and its validation loss is the best one logged, up to the Monte Carlo
+    # noise of the posterior sample (the logged value is one draw).
+    source = experiment_lib.make_source(run.config)
+    validation = experiment_lib.make_dataset(run.config, source, 'validation')
+    run.model.compile()
+    losses = [run.model.evaluate(validation, verbose=0, return_dict=True)['loss'] for _ in range(8)]
+    noise = np.std(losses, ddof=1)
+    self.assertLess(abs(np.mean(losses) - val_loss[best]), 4 * noise + 1e-3)
 
 
 def _bad_data(root, case):

@@ -52,6 +52,10 @@ MODELS = {
   'dense_full_covariance': _vae('dense', posterior='full_covariance'),
   'dense_continuous_bernoulli': _vae('dense', likelihood='continuous_bernoulli'),
   'conv_gaussian': _vae('conv', likelihood='gaussian'),
+  'dense_discretized_logistic': _vae('dense', likelihood='discretized_logistic'),
+  'conv_discretized_logistic_mixture': _vae(
+    'conv', likelihood='discretized_logistic', decoder_kwargs=dict(num_components=3)
+  ),
   'dense_iaf': _vae('dense', **_IAF),
   'dense_mixture_prior': _vae(
     'dense', prior=lambda: tfvae.prior.MixtureOfGaussians(_LATENT, 3), kl_weight=0.5
@@ -84,6 +88,9 @@ MODELS = {
     condition_size=_CONDITION,
     kl_weight=0.5,
   ),
+  'conditional_discretized_logistic_mixture': _vae(
+    'dense', 'discretized_logistic', condition_size=_CONDITION, num_components=2
+  ),
 }
 
 # Name -> (factory of a distribution layer, input of the layer).
@@ -107,6 +114,18 @@ LAYERS = {
   'independent_normal': (
     lambda: tfvae.IndependentNormal(_SHAPE),
     np.zeros([3, int(np.prod(_SHAPE))], np.float32),
+  ),
+  'independent_discretized_logistic': (
+    lambda: tfvae.IndependentDiscretizedLogistic(_SHAPE),
+    np.random.default_rng(1)
+    .normal(size=[3, tfvae.IndependentDiscretizedLogistic.params_size(_SHAPE)])
+    .astype(np.float32),
+  ),
+  'independent_discretized_logistic_mixture': (
+    lambda: tfvae.IndependentDiscretizedLogistic(_SHAPE, num_components=3),
+    np.random.default_rng(2)
+    .normal(size=[3, tfvae.IndependentDiscretizedLogistic.params_size(_SHAPE, 3)])
+    .astype(np.float32),
   ),
   'inverse_autoregressive_flow': (
     lambda: tfvae.InverseAutoregressiveFlow(_LATENT, hidden_units=(7,), context_size=2),
@@ -195,7 +214,8 @@ class ModelConformanceTest(test_util.TestCase):
 
 
 # Save/load and XLA, the slowest checks: a default set that covers every kind of
-# network (dense, conv, flow, learnable and conditional priors, conditional),
+# network (dense, conv, flow, learnable and conditional priors, conditional, 8-bit
+# mixture likelihood),
 # and every other registry entry under `pytest -m slow`.
 _SERIALIZED_BY_DEFAULT = (
   'dense',
@@ -203,6 +223,7 @@ _SERIALIZED_BY_DEFAULT = (
   'dense_iaf',
   'dense_vamp_prior',
   'conditional_gaussian_prior',
+  'conv_discretized_logistic_mixture',
 )
 
 

@@ -57,6 +57,8 @@ class MakeDecoderTest(test_util.TestCase):
     ('architecture', dict(architecture='mlp'), 'architecture'),
     ('likelihood', dict(likelihood='poisson'), 'likelihood'),
     ('conv_flat', dict(output_shape=(12,), architecture='conv'), 'conv'),
+    ('num_components_zero', dict(likelihood='discretized_logistic', num_components=0), 'num_'),
+    ('num_components_bernoulli', dict(num_components=3), "needs `likelihood='discretized_"),
   )
   def test_bad_arguments(self, overrides, message):
     kwargs = dict(latent_size=2, output_shape=(4, 4, 1))
@@ -72,6 +74,8 @@ class LikelihoodFamilyTest(test_util.TestCase):
     ('gaussian', 'dense', tfd.Normal),
     ('gaussian', 'conv', tfd.Normal),
     ('bernoulli', 'dense', tfd.Bernoulli),
+    ('discretized_logistic', 'dense', tfvae.model.layers.DiscretizedLogisticMixture),
+    ('discretized_logistic', 'conv', tfvae.model.layers.DiscretizedLogisticMixture),
   )
   def test_output_family(self, likelihood, architecture, factor_type):
     decoder = tfvae.make_decoder(
@@ -104,6 +108,26 @@ class LikelihoodFamilyTest(test_util.TestCase):
     grid = np.linspace(0.0, 1.0, 20001, dtype=np.float32).reshape(-1, 1, 1)
     density = np.exp(likelihood.log_prob(grid).numpy()[:, 0])
     self.assertAllClose(np.trapezoid(density, grid[:, 0, 0]), 1.0, atol=1e-5)
+
+  @test_util.parameterized.named_parameters(('dense', 'dense'), ('conv', 'conv'))
+  def test_discretized_logistic_mixture_levels_sum_to_one(self, architecture):
+    shape = (3, 2, 2)
+    decoder = tfvae.make_decoder(
+      2, shape, (7,), architecture, likelihood='discretized_logistic', num_components=3
+    )
+    self.assertEqual(decoder.layers[-1].get_config()['num_components'], 3)
+    z = np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32)
+    likelihood = decoder(z)
+    pixels = likelihood.tensor_distribution.distribution
+    self.assertEqual(pixels.loc.shape, (4, *shape, 3))
+    self.assertEqual(pixels.mixture_logits.shape, (4, *shape, 3))
+    levels = np.arange(256, dtype=np.float32).reshape(256, 1, 1, 1, 1) / np.float32(255)
+    probs = np.exp(pixels.log_prob(levels).numpy())  # [256, 4, *shape]
+    self.assertAllClose(probs.sum(axis=0), np.ones([4, *shape]), atol=1e-5)
+    # The image's log-probability is the sum over its pixels' (no Jacobian).
+    x = np.random.default_rng(1).integers(0, 256, size=(4, *shape)).astype(np.float32) / 255
+    by_pixel = np.log(np.take_along_axis(probs, np.round(x * 255).astype(int)[None], 0)[0])
+    self.assertAllClose(likelihood.log_prob(x), by_pixel.sum(axis=(1, 2, 3)), rtol=1e-5)
 
 
 if __name__ == '__main__':

@@ -288,6 +288,155 @@ class IndependentNormalTest(test_util.TestCase):
       layers_lib.IndependentNormal([3], **kwargs)
 
 
+# One pixel per column: locations inside and outside [0, 1], sharp and broad scales.
+_LOC = np.array([[-0.3], [0.0], [0.02], [0.5], [0.97], [1.4], [0.31], [0.6]], np.float32)
+_SCALE = np.array([[0.05], [0.01], [0.002], [0.3], [0.01], [0.2], [1e-4], [2.0]], np.float32)
+
+
+class DiscretizedLogisticMixtureTest(test_util.TestCase):
+  def _pixels(self, num_components):
+    """`(distribution, (loc, scale, logits))` of 8 pixels with `num_components` each."""
+    if num_components == 1:
+      return layers_lib.DiscretizedLogisticMixture(_LOC, _SCALE), (_LOC, _SCALE, None)
+    rng = np.random.default_rng(num_components)
+    loc = (_LOC + rng.normal(0.0, 0.2, size=(8, num_components))).astype(np.float32)
+    scale = (_SCALE * rng.uniform(0.5, 2.0, size=(8, num_components))).astype(np.float32)
+    logits = rng.normal(size=(8, num_components)).astype(np.float32)
+    return layers_lib.DiscretizedLogisticMixture(loc, scale, logits), (loc, scale, logits)
+
+  @test_util.parameterized.named_parameters(('logistic', 1), ('mixture', 3))
+  def test_levels_sum_to_one_and_edge_bins_hold_the_tails(self, num_components):
+    pixels, params = self._pixels(num_components)
+    self.assertEqual(pixels.batch_shape, [8])
+    self.assertEqual(pixels.event_shape, [])
+    levels = np.arange(256, dtype=np.float32) / np.float32(255)
+    probs = np.exp(pixels.log_prob(levels[:, None]).numpy()).T  # [8, 256]
+    self.assertAllClose(probs.sum(axis=-1), np.ones(8), atol=1e-5)
+    expected = test_util.discretized_logistic_probs(*params)
+    self.assertAllClose(probs, expected, atol=2e-6)
+    # The edge bins: P(0) = F(0.5) and P(255) = 1 - F(254.5), in the tails too.
+    loc, scale, logits = (np.asarray(p, np.float64) if p is not None else p for p in params)
+    weights = special.softmax(logits, -1) if logits is not None else np.ones_like(loc)
+    left = np.sum(weights * stats.logistic.cdf(0.5, 255 * loc, 255 * scale), axis=-1)
+    right = np.sum(weights * stats.logistic.sf(254.5, 255 * loc, 255 * scale), axis=-1)
+    self.assertAllClose(probs[:, 0], left, rtol=1e-5, atol=1e-7)
+    self.assertAllClose(probs[:, 255], right, rtol=1e-5, atol=1e-7)
+    if num_components == 1:
+      self.assertGreater(probs[0, 0], 0.99)  # loc -0.3: the left tail is the black bin.
+      self.assertGreater(probs[5, 255], 0.85)  # loc 1.4: the right tail is the white bin.
+    # Where the mass is not vanishing, the log-probabilities agree closely too.
+    big = expected > 1e-6
+    self.assertAllClose(np.log(probs[big]), np.log(expected[big]), rtol=1e-4, atol=1e-4)
+
+  @test_util.parameterized.named_parameters(('logistic', 1), ('mixture', 3))
+  def test_mean_is_the_enumerated_mean(self, num_components):
+    pixels, params = self._pixels(num_components)
+    expected = test_util.discretized_logistic_probs(*params) @ (np.arange(256) / 255.0)
+    self.assertAllClose(pixels.mean(), expected, atol=2e-6)
+    compiled = tf.function(lambda d: d.mean(), jit_compile=True)(pixels)
+    self.assertAllClose(compiled, expected, atol=2e-6)
+
+  def test_samples_are_levels_with_the_level_probabilities(self):
+    pixels, params = self._pixels(3)
+    num_samples = 10_000
+    samples = pixels.sample(num_samples, seed=test_util.fixed_seed()).numpy()  # [n, 8]
+    self.assertEqual(samples.shape, (num_samples, 8))
+    levels = samples * 255.0
+    self.assertAllEqual(levels, np.round(levels))
+    self.assertAllInRange(samples, 0.0, 1.0)
+    # Kolmogorov-Smirnov on each pixel's levels: 1.95 / sqrt(n) is the 0.1% point.
+    expected_cdf = np.cumsum(test_util.discretized_logistic_probs(*params), axis=-1)  # [8, 256]
+    for i in range(8):
+      counts = np.bincount(np.round(levels[:, i]).astype(int), minlength=256)
+      empirical_cdf = np.cumsum(counts) / num_samples
+      self.assertLess(np.abs(empirical_cdf - expected_cdf[i]).max(), 1.95 / np.sqrt(num_samples))
+    # Same seed, same samples (stateless).
+    self.assertAllEqual(pixels.sample(5, seed=[1, 2]), pixels.sample(5, seed=[1, 2]))
+
+  def test_log_prob_reads_float_levels_exactly_and_validates(self):
+    pixels, _ = self._pixels(3)
+    k = np.arange(256, dtype=np.float32)[:, None]
+    exact = pixels.levels_distribution().log_prob(k)
+    for levels in (k / np.float32(255), (k.astype(np.float64) / 255).astype(np.float32)):
+      self.assertAllEqual(pixels.log_prob(levels), exact)
+    strict = layers_lib.DiscretizedLogisticMixture(_LOC, _SCALE, validate_args=True)
+    strict.log_prob(np.full([8], 7 / 255, np.float32))
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, '8-bit levels'):
+      strict.log_prob(np.full([8], 0.5, np.float32))
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, r'\[0, 1\]'):
+      strict.log_prob(np.full([8], 2.0, np.float32))
+
+  def test_log_prob_gradients_are_finite_at_extremes(self):
+    loc = tf.constant([[-5.0], [6.0], [0.5], [0.5], [0.2]])
+    raw_scale = tf.constant([[-12.0], [-12.0], [-12.0], [8.0], [0.0]])
+    x = np.array([0.0, 1.0, 0.0, 1.0, 200 / 255], np.float32)
+    with tf.GradientTape() as tape:
+      tape.watch([loc, raw_scale])
+      scale = 1e-5 + tf.math.softplus(raw_scale)
+      log_prob = layers_lib.DiscretizedLogisticMixture(loc, scale).log_prob(x)
+    gradients = tape.gradient(log_prob, [loc, raw_scale])
+    self.assertTrue(np.all(np.isfinite(log_prob)))
+    self.assertAllClose(log_prob[:2], [0.0, 0.0], atol=1e-6)  # The tails' bins hold all.
+    for gradient in gradients:
+      self.assertTrue(np.all(np.isfinite(gradient)))
+
+
+class IndependentDiscretizedLogisticTest(test_util.TestCase):
+  @test_util.parameterized.named_parameters(('logistic', 1), ('mixture', 2))
+  def test_parameters_per_pixel_and_image_log_prob(self, num_components):
+    shape = (2, 3, 1)
+    size = layers_lib.IndependentDiscretizedLogistic.params_size(shape, num_components)
+    per_pixel = 2 if num_components == 1 else 3 * num_components
+    self.assertEqual(size, 6 * per_pixel)
+    params = np.random.default_rng(0).normal(size=(4, size)).astype(np.float32)
+    layer = layers_lib.IndependentDiscretizedLogistic(shape, num_components)
+    likelihood = layer(params)
+    inner = likelihood.tensor_distribution
+    self.assertIsInstance(inner, tfd.Independent)
+    self.assertIsInstance(inner.distribution, layers_lib.DiscretizedLogisticMixture)
+    self.assertEqual(inner.batch_shape, [4])
+    self.assertEqual(inner.event_shape, list(shape))
+    # Each pixel's parameters are the last axis: logits, locations, scales.
+    per = params.reshape(4, *shape, per_pixel)
+    logits = None if num_components == 1 else per[..., :num_components]
+    raw_loc, raw_scale = np.split(per[..., -2 * num_components :], 2, axis=-1)
+    loc, scale = 0.5 + raw_loc, 1e-5 + np.log1p(np.exp(raw_scale))
+    self.assertAllClose(inner.distribution.loc, loc)
+    self.assertAllClose(inner.distribution.scale, scale, rtol=1e-6)
+    x = np.random.default_rng(1).integers(0, 256, size=(4, *shape)) / np.float32(255)
+    probs = test_util.discretized_logistic_probs(loc, scale, logits)  # [4, 2, 3, 1, 256]
+    k = np.round(x * 255).astype(int)
+    expected = np.log(np.take_along_axis(probs, k[..., None], -1)[..., 0]).sum(axis=(1, 2, 3))
+    self.assertAllClose(likelihood.log_prob(x.astype(np.float32)), expected, rtol=1e-5)
+    self.assertAllClose(likelihood.mean(), probs @ (np.arange(256) / 255.0), atol=2e-6)
+
+  def test_zero_parameters_center_on_mid_grey(self):
+    likelihood = layers_lib.IndependentDiscretizedLogistic([3], 2)(tf.zeros([1, 18]))
+    pixels = likelihood.tensor_distribution.distribution
+    self.assertAllClose(pixels.loc, np.full([1, 3, 2], 0.5))
+    self.assertAllClose(pixels.scale, np.full([1, 3, 2], 1e-5 + np.log(2.0)), rtol=1e-6)
+    self.assertAllClose(likelihood.mean(), np.full([1, 3], 0.5), atol=1e-6)
+
+  def test_get_config_round_trip(self):
+    layer = layers_lib.IndependentDiscretizedLogistic((2, 3), num_components=4, name='p')
+    config = layer.get_config()
+    self.assertEqual(config['num_components'], 4)
+    self.assertEqual(config['event_shape'], [2, 3])
+    clone = layers_lib.IndependentDiscretizedLogistic.from_config(config)
+    self.assertEqual(clone.get_config(), config)
+    self.assertNotIn('make_distribution_fn', config)
+    self.assertEqual(layer.family, 'discretized_logistic')
+
+  @test_util.parameterized.named_parameters(
+    ('event_shape', dict(event_shape=[3, 0]), 'event_shape'),
+    ('num_components', dict(event_shape=[3], num_components=0), 'num_components'),
+    ('mode', dict(event_shape=[3], convert_to_tensor_fn='mode'), 'no mode'),
+  )
+  def test_bad_arguments(self, kwargs, message):
+    with self.assertRaisesRegex(ValueError, message):
+      layers_lib.IndependentDiscretizedLogistic(**kwargs)
+
+
 class MultivariateNormalTriLTest(test_util.TestCase):
   def test_parameters_give_lower_triangular_scale(self):
     params = np.random.default_rng(0).normal(size=(2, 9)).astype(np.float32)
@@ -445,7 +594,9 @@ class PointEstimateTest(test_util.TestCase):
 
 
 class LikelihoodFamilyTest(test_util.TestCase):
-  @test_util.parameterized.parameters('bernoulli', 'continuous_bernoulli', 'gaussian')
+  @test_util.parameterized.parameters(
+    'bernoulli', 'continuous_bernoulli', 'discretized_logistic', 'gaussian'
+  )
   def test_reads_the_decoder_family(self, family):
     decoder = tfvae.make_decoder(2, (3,), (4,), likelihood=family)
     self.assertEqual(layers_lib.likelihood_family(decoder), family)

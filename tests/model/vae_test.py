@@ -570,6 +570,124 @@ class NonBinaryDataTest(test_util.TestCase):
       self.assertEmpty(self._warnings(likelihood, lambda vae: vae.fit(grey, verbose=0)))
 
 
+class EightBitLikelihoodTest(test_util.TestCase):
+  """The discretized logistic likelihood: exact 8-bit log-likelihoods, data on the levels."""
+
+  # Per pixel and slot, (coefficient of z, bias) of the decoder's one Dense layer.
+  _LOGISTIC = [
+    [(0.3, -0.2), (0.2, -3.0)],  # 0.5 + raw loc, 1e-5 + softplus(raw scale).
+    [(-0.2, 0.1), (0.0, -2.5)],
+    [(0.15, 0.45), (-0.1, -3.5)],
+  ]
+  _MIXTURE = [  # Two logits, two locations, two scales.
+    [(0.8, 0.0), (0.0, 0.0), (0.3, -0.2), (-0.1, 0.3), (0.2, -3.0), (0.0, -1.5)],
+    [(-0.5, 0.3), (0.0, 0.0), (-0.2, 0.1), (0.1, -0.6), (0.0, -2.5), (0.3, -4.0)],
+    [(0.0, -1.0), (0.0, 0.0), (0.15, 0.45), (0.4, 0.0), (-0.1, -3.5), (0.0, -2.0)],
+  ]
+
+  def _vae(self, weights):
+    """A VAE with q(z|x) = p(z) = N(0, 1), latent size 1 and 3 pixels, and its decoder's params."""
+    num_components = 1 if len(weights[0]) == 2 else len(weights[0]) // 3
+    encoder = tfvae.make_encoder((3,), 1, ())
+    encoder.get_layer('params').set_weights(
+      [np.zeros([3, 2], np.float32), np.array([0.0, np.log(np.expm1(1.0 - 1e-6))], np.float32)]
+    )
+    decoder = tfvae.make_decoder(
+      1, (3,), (), likelihood='discretized_logistic', num_components=num_components
+    )
+    slots = np.array(weights, np.float64).reshape(-1, 2)  # [pixel * slot, (kernel, bias)]
+    decoder.get_layer('logits').set_weights(
+      [slots[None, :, 0].astype(np.float32), slots[:, 1].astype(np.float32)]
+    )
+    return tfvae.VAE(encoder, decoder), np.array(weights, np.float64), num_components
+
+  def _exact(self, weights, num_components, x, z):
+    """p(x|z) for every z (a `[n_z]` grid), by SciPy: `[n_z, n_x]`."""
+    raw = weights[None, :, :, 0] * z[:, None, None] + weights[None, :, :, 1]  # [n_z, 3, P]
+    if num_components == 1:
+      logits, raw_loc, raw_scale = None, raw[..., :1], raw[..., 1:]
+    else:
+      logits, raw_loc, raw_scale = np.split(raw, 3, axis=-1)
+    probs = test_util.discretized_logistic_probs(
+      0.5 + raw_loc, 1e-5 + np.logaddexp(0.0, raw_scale), logits
+    )  # [n_z, 3, 256]
+    levels = np.round(x * 255).astype(int)  # [n_x, 3]
+    pixels = probs[:, np.arange(3)[None, :], levels]  # [n_z, n_x, 3]
+    return pixels.prod(axis=-1)
+
+  @test_util.parameterized.named_parameters(('logistic', _LOGISTIC), ('mixture', _MIXTURE))
+  def test_log_likelihood_equals_quadrature(self, weights):
+    vae, weights, num_components = self._vae(weights)
+    x = np.array([[0, 128, 255], [40, 77, 250], [255, 255, 0], [128, 100, 140]]) / np.float32(255)
+    x = x.astype(np.float32)
+    # p(x) = E_{z ~ N(0, 1)} p(x|z) by Gauss-Hermite quadrature (probabilists').
+    nodes, node_weights = np.polynomial.hermite_e.hermegauss(200)
+    node_weights = node_weights / np.sqrt(2 * np.pi)
+    likelihoods = self._exact(weights, num_components, x, nodes)  # [200, 4]
+    exact = np.log(node_weights @ likelihoods)
+    # The decoder's own p(x|z) at a few latents is the reference's.
+    z = np.array([-1.5, 0.0, 2.0], np.float32)
+    self.assertAllClose(
+      vae.likelihood(z[:, None]).log_prob(np.repeat(x[:1], 3, axis=0)),
+      np.log(self._exact(weights, num_components, x[:1], z.astype(np.float64))[:, 0]),
+      rtol=1e-5,
+    )
+    # With q = p(z), the estimate is log mean_k p(x|z_k): its standard error
+    # is the relative standard deviation of p(x|z) over sqrt(K).
+    num_samples = 10_000
+    second_moment = node_weights @ likelihoods**2
+    standard_error = np.sqrt(second_moment / np.exp(2 * exact) - 1) / np.sqrt(num_samples)
+    estimate = vae.log_likelihood(x, num_samples=num_samples, seed=test_util.fixed_seed())
+    self.assertAllLess(np.abs(estimate.numpy() - exact) / (4 * standard_error + 1e-4), 1.0)
+    self.assertAllGreater(standard_error, 1e-4)  # The check is not vacuous...
+    self.assertAllLess(standard_error, 0.05)  # ...nor loose.
+
+  def _model(self):
+    encoder = tfvae.make_encoder(_SHAPE, _LATENT, (7,))
+    decoder = tfvae.make_decoder(_LATENT, _SHAPE, (7,), likelihood='discretized_logistic')
+    vae = tfvae.VAE(encoder, decoder)
+    vae.compile()
+    return vae
+
+  def test_data_off_the_levels_fail_naming_the_input(self):
+    vae = self._model()
+    levels = np.random.default_rng(0).integers(0, 256, size=(4, *_SHAPE))
+    x = (levels / np.float32(255)).astype(np.float32)
+    off = x.copy()
+    off[1, 2, 3, 0] = 0.5
+    message = r'`{}` must hold 8-bit levels k / 255 .* 1 of its 96 values is not, such as 0\.5 at'
+    at = r' index \(1, 2, 3, 0\) \(127\.5 / 255\)'
+    calls = {
+      'x': [
+        lambda: vae.check_inputs(off),
+        lambda: vae.fit(off, verbose=0),
+        lambda: vae.evaluate(tf.data.Dataset.from_tensors(off), verbose=0),
+        lambda: vae.log_likelihood(tf.constant(off), num_samples=2),
+        lambda: vae.reconstruct(off),
+      ],
+      'validation_data': [lambda: vae.fit(x, validation_data=off, verbose=0)],
+    }
+    for name, functions in calls.items():
+      for function in functions:
+        with self.assertRaisesRegex(ValueError, message.format(name) + at):
+          function()
+    # Digits' 17 grey levels k / 16 are not 8-bit levels.
+    with self.assertRaisesRegex(ValueError, r'such as 0\.0625 .*\(15\.9375 / 255\)'):
+      vae.check_inputs(np.full([2, *_SHAPE], 1 / 16, np.float32))
+
+  def test_levels_pass_however_they_were_computed(self):
+    vae = self._model()
+    levels = np.random.default_rng(0).integers(0, 256, size=(4, *_SHAPE))
+    for x in (
+      levels.astype(np.uint8) / np.float32(255),
+      levels / 255.0,  # float64
+      (levels * (1 / 255.0)).astype(np.float32),
+      np.round(np.random.default_rng(1).uniform(size=(4, *_SHAPE))).astype(np.int64),
+    ):
+      self.assertAllEqual(vae.check_inputs(x) * 255, levels if x.dtype != np.int64 else x * 255)
+    vae.fit(levels / np.float32(255), batch_size=2, epochs=1, verbose=0)
+
+
 class ConsoleTest(test_util.TestCase):
   """What a new user sees: Keras' progress, and nothing that looks like a fault."""
 

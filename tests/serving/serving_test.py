@@ -131,7 +131,12 @@ def _serve_in_tensorflow_alone(path, requests, work):
     subprocess.run(
       [sys.executable, '-c', _BLOCKED_IMPORTS_SCRIPT, path, inputs, outputs],
       cwd=work,  # Not the repository root, so tfvae is not importable anyway.
-      env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONPATH=''),
+      # TensorFlow alone: TF_USE_LEGACY_KERAS=1 would make it import tf_keras.
+      env={
+        **{k: v for k, v in os.environ.items() if k != 'TF_USE_LEGACY_KERAS'},
+        'TF_CPP_MIN_LOG_LEVEL': '2',
+        'PYTHONPATH': '',
+      },
       capture_output=True,
       text=True,
       timeout=300,
@@ -707,18 +712,28 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
   @test_util.parameterized.named_parameters(
     ('full_covariance_continuous_bernoulli', 'full_covariance', 'continuous_bernoulli'),
     ('iaf_gaussian', 'iaf', 'gaussian'),
+    ('diagonal_discretized_logistic', 'diagonal', 'discretized_logistic'),
+    ('full_covariance_discretized_logistic_mixture', 'full_covariance', 'discretized_logistic', 3),
   )
-  def test_families_serve_what_the_model_computes(self, posterior, likelihood):
+  def test_families_serve_what_the_model_computes(self, posterior, likelihood, num_components=1):
     tfvae.keras.utils.set_random_seed(test_util.fixed_seed())
     vae = tfvae.VAE(
       tfvae.make_encoder(_SHAPE, _LATENT, test_util.HIDDEN_UNITS, posterior=posterior),
-      tfvae.make_decoder(_LATENT, _SHAPE, test_util.HIDDEN_UNITS, likelihood=likelihood),
+      tfvae.make_decoder(
+        _LATENT,
+        _SHAPE,
+        test_util.HIDDEN_UNITS,
+        likelihood=likelihood,
+        num_components=num_components,
+      ),
     )
     path = serving.export_saved_model(vae, self.create_tempdir().full_path, warmup=False)
     rng = np.random.default_rng(0)
     x = rng.uniform(size=(3, *_SHAPE)).astype(np.float32)  # Grey levels.
     if likelihood == 'gaussian':
       x = 4.0 * x - 2.0  # Any real values.
+    if likelihood == 'discretized_logistic':
+      x = np.round(255 * x) / np.float32(255)  # 8-bit levels.
     z = rng.normal(size=(2, _LATENT)).astype(np.float32)
     requests = {
       'serving_default': {'x': x},
@@ -744,19 +759,43 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
         x, tf.constant(_NUM_SAMPLES), tf.constant(_NUM_SAMPLES), tf.constant(_SEED)
       ),
     }
-    if posterior == 'full_covariance':
+    if posterior != 'iaf':
       expected['encode/scale'] = q.stddev()
+    if posterior == 'full_covariance':
       expected['encode/scale_tril'] = q.scale.to_dense()
     if likelihood == 'continuous_bernoulli':
       expected['decode/logits'] = p.distribution.logits
-    else:
+    elif likelihood == 'gaussian':
       expected['decode/scale'] = p.stddev()
+    else:
+      pixels = p.distribution
+      squeeze = (lambda t: t[..., 0]) if num_components == 1 else (lambda t: t)  # noqa: E731
+      expected['decode/loc'] = squeeze(pixels.loc)
+      expected['decode/scale'] = squeeze(pixels.scale)
+      if num_components > 1:
+        expected['decode/mixture_logits'] = pixels.mixture_logits
     report, served = _serve_in_tensorflow_alone(path, requests, self.create_tempdir().full_path)
     self.assertEqual(sorted(served), sorted(expected))
     for key, value in expected.items():
       with self.subTest(output=key):
         self.assertAllClose(served[key], value, rtol=1e-5, atol=1e-5)
     _assert_core_ops_only(self, report)
+    if likelihood == 'discretized_logistic':
+      # Means and draws on [0, 1], draws on the levels; the means are the exact ones.
+      levels = np.arange(256, dtype=np.float32).reshape(256, 1, 1, 1, 1) / np.float32(255)
+      probs = np.exp(p.distribution.log_prob(levels).numpy())
+      self.assertAllClose(
+        served['decode/mean'], np.einsum('k,k...->...', levels.ravel(), probs), atol=1e-5
+      )
+      samples = served['sample/samples']
+      self.assertAllInRange(samples, 0.0, 1.0)
+      # Levels up to float rounding (the graph may divide by 255 as a product).
+      self.assertAllClose(samples * 255, np.round(samples * 255), atol=1e-4)
+      self.assertAllInRange(served['sample/mean'], 0.0, 1.0)
+      # A request off the levels fails, naming `x`.
+      signatures = tf.saved_model.load(path).signatures
+      with self.assertRaisesRegex(tf.errors.InvalidArgumentError, '`x` must hold 8-bit levels'):
+        signatures['reconstruct'](x=tf.constant(x + 0.4 / 255))
 
   def test_conditional_vae_serves_what_the_model_computes(self):
     tfvae.keras.utils.set_random_seed(test_util.fixed_seed())

@@ -11,6 +11,7 @@ import tensorflow_probability as tfp
 from tfvae.internal import checks
 from tfvae.internal import distributions
 from tfvae.model import divergence as divergence_lib
+from tfvae.model import layers as layers_lib
 from tfvae.model import networks as networks_lib
 
 tfd = tfp.distributions
@@ -36,7 +37,7 @@ METHODS = (
   'importance_sampling',
   'quadrature',
 )
-SUPPORTS = ('binary', 'real', 'unit_interval')
+SUPPORTS = ('binary', 'eight_bit', 'real', 'unit_interval')
 
 # Exact up to rounding vs. a Monte Carlo estimate with ~1% standard error.
 _DEFAULT_TOLERANCE = {
@@ -153,6 +154,9 @@ def check_distribution(
   * unit-interval support: `'factorized_quadrature'` on [0, 1] for a product;
     otherwise the real-support methods after the change of variables
     `x = sigmoid(u)`.
+  * eight-bit support (the levels `k / 255`): `'factorized_enumeration'` of
+    a `tfd.Independent` product (each factor summed over the 256 levels);
+    other distributions on it are not checked (`ValueError`).
 
   A factorized method also compares the joint `log_prob` with the sum of its
   factors' `log_prob` at a few samples, so a product whose joint density is
@@ -161,10 +165,11 @@ def check_distribution(
   Args:
     distribution: a `tfd.Distribution` with `batch_shape []` or `[batch_size]`
       (possibly inside TFP's tensor-coercible wrapper).
-    support: `'binary'`, `'real'` or `'unit_interval'`.
+    support: `'binary'`, `'eight_bit'`, `'real'` or `'unit_interval'`.
       Default value: `None`: inferred from the distribution's type (Bernoulli
-      is binary; continuous Bernoulli, Beta and Uniform are unit-interval;
-      any other float distribution real; any other discrete one needs it).
+      is binary; `tfvae.model.layers.DiscretizedLogisticMixture` eight-bit;
+      continuous Bernoulli, Beta and Uniform are unit-interval; any other
+      float distribution real; any other discrete one needs it).
     tolerance: the largest accepted `|total - 1|` (and `error`).
       Default value: `None`: `1e-3` for enumeration and quadrature, `0.05` for
       importance sampling.
@@ -182,8 +187,8 @@ def check_distribution(
   Raises:
     ValueError: on a `batch_shape` of rank above 1, an unknown `support` (or
       none given for a discrete distribution other than Bernoulli), a
-      continuous `support` for a discrete distribution, or a bad `tolerance`
-      or `num_samples`.
+      continuous `support` for a discrete distribution, an eight-bit one
+      that is not a product, or a bad `tolerance` or `num_samples`.
 
   #### Examples
 
@@ -216,7 +221,14 @@ def check_distribution(
   seed = checks.stateless_seed(seed)
   event_size = int(np.prod(distribution.event_shape.as_list()))
   factor = _factor(distribution)
-  if support == 'binary':
+  if support == 'eight_bit' and factor is None:
+    raise ValueError(
+      "`support`='eight_bit' is checked for a tfd.Independent product of scalar factors; got "
+      f'{type(distribution).__name__}.'
+    )
+  if support == 'eight_bit':
+    method = 'factorized_enumeration'
+  elif support == 'binary':
     if event_size <= max_enumeration_size:
       method = 'enumeration'
     elif factor is not None:
@@ -261,8 +273,9 @@ def check_normalization(
   posterior sample per example for the likelihoods p(x|z), and runs
   `check_distribution` on each, and on the prior p(z). It also checks that
   `x` lies in the likelihood's support (binary data for Bernoulli pixels,
-  [0, 1] for continuous Bernoulli ones): `log_prob` outside it is not a
-  log-likelihood, even of a normalized distribution.
+  [0, 1] for continuous Bernoulli ones, the levels `k / 255` for discretized
+  logistic ones): `log_prob` outside it is not a log-likelihood, even of a
+  normalized distribution.
 
   Args:
     model: a `tfvae.VAE` (anything with `encoder`, `decoder` and `prior`), or
@@ -633,14 +646,16 @@ def _factorized(distribution, factor, seed, support='binary'):
   """Product of per-element sums or integrals, times exp(joint - sum of factors)."""
   event_ndims = distribution.event_shape.rank
   axes = list(range(-event_ndims, 0))
-  if support == 'binary':
-    zeros = tf.zeros(factor.batch_shape, factor.dtype)
-    log_mass = tf.math.reduce_logsumexp(
-      tf.stack([factor.log_prob(zeros), factor.log_prob(zeros + 1)]), axis=0
-    ).numpy()
-    log_total = np.sum(log_mass.astype(np.float64), axis=tuple(axes))
-    # float32 rounding of each factor's mass.
-    relative_error = np.prod(distribution.event_shape.as_list()) * np.finfo(np.float32).eps
+  if support in ('binary', 'eight_bit'):
+    values = np.array([0.0, 1.0]) if support == 'binary' else np.arange(256) / 255.0
+    values = tf.constant(values.reshape([-1] + [1] * factor.batch_shape.rank), factor.dtype)
+    log_mass = np.logaddexp.reduce(factor.log_prob(values).numpy().astype(np.float64), axis=0)
+    log_total = np.sum(log_mass, axis=tuple(axes))
+    # float32 rounding of each factor's mass: its terms' log-probabilities
+    # are off by about eps * |log p|, which averages to eps times the entropy,
+    # at most log(number of values).
+    per_factor = max(1.0, math.log(len(values))) * np.finfo(np.float32).eps
+    relative_error = np.prod(distribution.event_shape.as_list()) * per_factor
   else:
     fine, coarse = _element_integrals(factor, support)
     log_total = np.sum(np.log(fine), axis=tuple(axes))
@@ -694,6 +709,9 @@ def _check_support(x, support):
   """A `SupportResult` for data `x` under a likelihood with support `support`."""
   if support == 'binary':
     outside = (x != 0) & (x != 1)
+  elif support == 'eight_bit':
+    level = x * checks.MAX_LEVEL
+    outside = ~((np.abs(level - np.round(level)) <= checks.LEVEL_TOLERANCE) & (x >= 0) & (x <= 1))
   elif support == 'unit_interval':
     outside = ~((x >= 0) & (x <= 1))
   else:
@@ -713,6 +731,8 @@ def _infer_support(distribution):
       break
   if isinstance(distribution, tfd.Bernoulli):
     return 'binary'
+  if isinstance(distribution, layers_lib.DiscretizedLogisticMixture):
+    return 'eight_bit'
   if isinstance(distribution, (tfd.ContinuousBernoulli, tfd.Beta, tfd.Uniform)):
     return 'unit_interval'
   if not tf.as_dtype(dtype).is_floating:

@@ -7,6 +7,7 @@ import tensorflow as tf
 from tfvae.analysis import diagnostics as diagnostics_lib
 from tfvae.internal import checks
 from tfvae.internal import keras
+from tfvae.model import layers as layers_lib
 from tfvae.model import objective as objective_lib
 from tfvae.model import vae as vae_lib
 
@@ -57,9 +58,11 @@ def evaluate(
   Returns:
     `dict` with `loss` (negative ELBO at the model's `kl_weight`),
     `reconstruction`, `kl`, `nll` (-log p(x) estimated with K samples),
-    `bits_per_dim`, `active_units` (count), `active_unit_variances`
-    (per dimension), `num_samples` and `num_examples`. All in nats per example
-    except `bits_per_dim`.
+    `bits_per_dim` (of `nll`), `active_units` (count), `active_unit_variances`
+    (per dimension), `num_samples` and `num_examples`; for the discretized
+    logistic likelihood (8-bit data) also `elbo_bits_per_dim`, the negative
+    ELBO `reconstruction + kl` in bits per dimension. All in nats per example
+    except the bits per dimension.
 
   Raises:
     TypeError / ValueError: bad `vae`, `x` or settings.
@@ -97,7 +100,7 @@ def evaluate(
   log_likelihood = np.concatenate(log_likelihood)
   active = diagnostics_lib.active_units_of_means(np.concatenate(means), ACTIVE_UNIT_THRESHOLD)
   num_dims = int(np.prod(vae.event_shape))
-  return {
+  results = {
     'loss': float(bound['loss']),
     'reconstruction': float(bound['reconstruction']),
     'kl': float(bound['kl']),
@@ -108,6 +111,10 @@ def evaluate(
     'num_samples': num_samples,
     'num_examples': len(log_likelihood),
   }
+  if layers_lib.likelihood_family(vae.decoder) == 'discretized_logistic':
+    negative_elbo = results['reconstruction'] + results['kl']
+    results['elbo_bits_per_dim'] = float(objective_lib.bits_per_dim(-negative_elbo, num_dims))
+  return results
 
 
 def _batches(vae, x, batch_size, condition):

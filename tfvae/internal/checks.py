@@ -7,7 +7,10 @@ import numpy as np
 import tensorflow as tf
 
 __all__ = [
+  'LEVEL_TOLERANCE',
+  'MAX_LEVEL',
   'check_choice',
+  'check_eight_bit',
   'check_images',
   'check_kl_weight',
   'check_non_negative_int',
@@ -19,6 +22,11 @@ __all__ = [
   'is_integer',
   'stateless_seed',
 ]
+
+# 8-bit data: the levels k / MAX_LEVEL, and how far (in levels) a value may lie
+# from one: float32 `k / 255.` is within 3e-5 levels of k.
+MAX_LEVEL = 255
+LEVEL_TOLERANCE = 1e-3
 
 
 def check_positive_int(value, name):
@@ -117,6 +125,46 @@ def check_images(x, name, event_shape=None):
   if low < 0 or high > 1:
     raise ValueError(f'`{name}` must hold values in [0, 1]; got values in [{low}, {high}].')
   return array.astype(np.float32, copy=False)
+
+
+def check_eight_bit(x, name):
+  """Raises `ValueError` unless every value of `x` is an 8-bit level `k / 255`.
+
+  A value counts as level `k` when `255 * x` is within `LEVEL_TOLERANCE` of
+  `k`, for `k` in `0, ..., 255` (float32 `k / 255.` is).
+
+  Args:
+    x: array-like.
+    name: the argument's name, for the error message.
+
+  Raises:
+    ValueError: naming `x`, the first value off the levels and how many are.
+
+  #### Examples
+
+  >>> check_eight_bit(np.array([0., 1 / 255., 1.], np.float32), 'x')
+  >>> check_eight_bit(np.array([0., 0.5]), 'x')
+  Traceback (most recent call last):
+  ...
+  ValueError: `x` must hold 8-bit levels k / 255 (k = 0, ..., 255), ... such as 0.5 at index (1,) (127.5 / 255). ...
+  """
+  array = np.asarray(x)
+  level = array.astype(np.float32, copy=False) * np.float32(MAX_LEVEL)
+  with np.errstate(invalid='ignore'):
+    off = ~(np.abs(level - np.round(level)) <= LEVEL_TOLERANCE)
+    off |= (level < -LEVEL_TOLERANCE) | (level > MAX_LEVEL + LEVEL_TOLERANCE)
+  count = int(np.count_nonzero(off))
+  if not count:
+    return
+  index = tuple(int(i) for i in np.unravel_index(np.argmax(off), off.shape))
+  value = float(array[index])
+  raise ValueError(
+    f'`{name}` must hold 8-bit levels k / {MAX_LEVEL} (k = 0, ..., {MAX_LEVEL}), which the '
+    f'discretized logistic likelihood models; {count} of its {array.size} values '
+    f'{"is" if count == 1 else "are"} not, such as {value:.6g} at index {index} '
+    f'({float(level[index]):.6g} / {MAX_LEVEL}). Read 8-bit images as `uint8_images / 255.`, '
+    'or quantize: `np.round(x * 255) / 255`.'
+  )
 
 
 def check_real_array(x, name, event_shape=None):

@@ -31,6 +31,9 @@ __all__ = [
 
 PRIORS = ('conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
+# Early stopping is on by default below this many training examples, with this patience.
+_SMALL_TRAINING_SET = 10_000
+_DEFAULT_PATIENCE = 10
 
 
 def _option(default, help, choices=None, check=None):  # noqa: A002
@@ -46,6 +49,10 @@ def _positive_int(name):
 
 def _non_negative_int(name):
   return lambda value: checks.check_non_negative_int(value, name)
+
+
+def _optional_non_negative_int(name):
+  return lambda value: None if value is None else checks.check_non_negative_int(value, name)
 
 
 def _non_negative_float(name):
@@ -186,8 +193,15 @@ class JobConfig:
   likelihood: str | None = _option(
     None,
     'p(x|z): bernoulli (binarized data), continuous_bernoulli or gaussian (grey levels as they '
-    'are; real values). Default: bernoulli for images, gaussian for tables.',
+    'are; real values), or discretized_logistic (8-bit images as they are, levels k/255; '
+    'reports bits/dim). Default: bernoulli for images, gaussian for tables.',
     choices=decoder_lib.LIKELIHOODS,
+  )
+  likelihood_components: int = _option(
+    1,
+    'Logistic components per pixel of --likelihood=discretized_logistic: 1 for a discretized '
+    'logistic, K > 1 for a mixture (PixelCNN++).',
+    check=_positive_int('likelihood_components'),
   )
   prior: str = _option(
     'standard_normal',
@@ -218,6 +232,14 @@ class JobConfig:
   )
   # Training.
   epochs: int = _option(100, 'Passes over the training set.', check=_positive_int('epochs'))
+  early_stopping_patience: int | None = _option(
+    None,
+    'Stop once the validation loss has not improved for this many epochs (counted after '
+    '--kl_warmup_epochs), and keep the weights of the epoch with the lowest validation loss; 0 '
+    f'for off. Default: {_DEFAULT_PATIENCE} when the training split holds fewer than '
+    f'{_SMALL_TRAINING_SET:,} examples and there is a validation split, else off.',
+    check=_optional_non_negative_int('early_stopping_patience'),
+  )
   batch_size: int = _option(128, 'Global batch size.', check=_positive_int('batch_size'))
   learning_rate: float = _option(
     1e-3, "Adam's learning rate.", check=_positive_float('learning_rate')
@@ -254,6 +276,11 @@ class JobConfig:
         '`free_bits` needs the diagonal posterior and a Gaussian prior (standard_normal or '
         f'conditional_gaussian); got posterior={self.posterior!r}, prior={self.prior!r}.'
       )
+    if self.likelihood_components != 1 and self.likelihood not in (None, 'discretized_logistic'):
+      raise ValueError(
+        f'`likelihood_components`={self.likelihood_components} needs '
+        f"`likelihood`='discretized_logistic'; got {self.likelihood!r}."
+      )
     if self.prior == 'conditional_gaussian' and not self.conditional:
       raise ValueError("`prior`='conditional_gaussian' is p(z|c): it needs `conditional`.")
     if self.conditional and self.prior == 'vamp':
@@ -278,14 +305,20 @@ class JobConfig:
       info: the `tfvae.sources.SourceInfo` of the data.
 
     Returns:
-      A `JobConfig` with `likelihood` and `hidden_units` set.
+      A `JobConfig` with `likelihood`, `hidden_units` and
+      `early_stopping_patience` set.
 
     Raises:
       ValueError: options the data cannot serve: `conditional` without
         labels, a conv network for tables, a Bernoulli-family likelihood for
-        real-valued data.
+        real-valued data, early stopping without a validation split.
     """
     likelihood = self.likelihood or ('gaussian' if info.kind == 'table' else 'bernoulli')
+    if self.likelihood_components != 1 and likelihood != 'discretized_logistic':
+      raise ValueError(
+        f'`likelihood_components`={self.likelihood_components} needs '
+        f"`likelihood`='discretized_logistic'; the likelihood is {likelihood!r}."
+      )
     if info.value_range == 'real' and likelihood != 'gaussian':
       raise ValueError(
         f'`likelihood`={likelihood!r} models values in [0, 1], but {self.dataset} holds '
@@ -304,7 +337,19 @@ class JobConfig:
     hidden_units = self.hidden_units
     if hidden_units is None:
       hidden_units = encoder_lib.default_hidden_units(self.architecture)
-    return self.replace(likelihood=likelihood, hidden_units=hidden_units)
+    has_validation = info.num_examples['validation'] > 0
+    patience = self.early_stopping_patience
+    if patience is None:
+      small = info.num_examples['train'] < _SMALL_TRAINING_SET
+      patience = _DEFAULT_PATIENCE if small and has_validation else 0
+    elif patience and not has_validation:
+      raise ValueError(
+        f'`early_stopping_patience`={patience} watches the validation loss, but {self.dataset} '
+        'has no validation split; set `validation_fraction` > 0, or `early_stopping_patience`=0.'
+      )
+    return self.replace(
+      likelihood=likelihood, hidden_units=hidden_units, early_stopping_patience=patience
+    )
 
   def to_json(self) -> dict:
     """The options as a JSON-serializable dict (tuples become lists)."""

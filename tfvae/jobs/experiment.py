@@ -28,7 +28,9 @@ from tfvae.internal import checks
 from tfvae.internal import keras
 from tfvae.jobs import config as config_lib
 from tfvae.model import factory as factory_lib
+from tfvae.model import objective as objective_lib
 from tfvae.model import vae as vae_lib
+from tfvae.serving import graph_checks
 from tfvae.serving import saved_model as serving_lib
 
 __all__ = [
@@ -52,6 +54,9 @@ METRICS_FILE = 'metrics.json'
 MODEL_FILE = 'model.keras'
 # Fixed validation examples whose reconstructions TensorBoard shows.
 _TENSORBOARD_IMAGES = 16
+# Training examples checked against an 8-bit likelihood's levels before the
+# run is written (every batch is checked again as it is read).
+_CHECKED_EXAMPLES = 1000
 
 
 class TrainingDivergedError(RuntimeError):
@@ -121,8 +126,11 @@ def make_dataset(
 
   Training data are shuffled and, for a Bernoulli likelihood, binarized
   afresh every epoch; validation and test data are binarized once, with the
-  run's seed, so every evaluation of a run sees the same binary images. A
-  conditional job's batches are `(x, labels)`.
+  run's seed, so every evaluation of a run sees the same binary images. For
+  the discretized logistic likelihood the values stay as they are, and each
+  batch asserts that they are 8-bit levels `k / 255` (a batch off the levels
+  fails with `InvalidArgumentError`). A conditional job's batches are
+  `(x, labels)`.
 
   Args:
     config: a resolved `JobConfig`.
@@ -160,6 +168,8 @@ def make_dataset(
     seed=config.seed,
     shuffle_buffer=config.shuffle_buffer,
   )
+  if config.likelihood == 'discretized_logistic':
+    dataset = dataset.map(_assert_levels)
   if num_batches is None:
     return dataset
   padding = int(num_batches) - int(dataset.cardinality())
@@ -253,6 +263,7 @@ def make_model(config: config_lib.JobConfig, info) -> vae_lib.VAE:
     num_samples=config.num_samples,
     condition_size=condition_size,
     standardization=standardization,
+    decoder_kwargs=dict(num_components=config.likelihood_components),
   )
 
 
@@ -273,8 +284,13 @@ def train(
   `tensorboard/` (`VAETensorBoard`), `metrics.json` (test metrics),
   `model.keras`, and for images `reconstructions.png` and `samples.png` (one
   row per class for a conditional VAE); with matplotlib also the figures of
-  `tfvae.plot.write_figures`. A run killed mid-way resumes from its last
-  completed epoch when started again with the same options.
+  `tfvae.plot.write_figures`. With early stopping (`early_stopping_patience`,
+  on by default for training splits under 10,000 examples), training ends
+  once the validation loss has not improved for that many epochs, and the
+  model keeps the weights of the epoch with the lowest validation loss (what
+  `model.keras`, `metrics.json` and the figures hold). A run killed mid-way
+  resumes from its last completed epoch when started again with the same
+  options (its early stopping then remembers the epochs since the resume).
 
   Args:
     config: the job's options.
@@ -292,7 +308,9 @@ def train(
       (`train(dataset='digits', epochs=3)`).
 
   Returns:
-    `dict` of test metrics (`loss`, `reconstruction`, `kl`, nats per example).
+    `dict` of test metrics (`loss`, `reconstruction`, `kl`, nats per example;
+    for the discretized logistic likelihood also `elbo_bits_per_dim`, the
+    negative ELBO `reconstruction + kl` in bits per dimension).
 
   Raises:
     ValueError: bad options, data that fail the scan (`tfvae.sources.DataError`
@@ -306,6 +324,7 @@ def train(
   source = make_source(config)
   info = source.scan()  # Bad data fail here, before anything is written.
   config = config.resolve(info)
+  _check_levels(config, source)
   chief = _is_chief(strategy)
   model_dir = _prepare_model_dir(model_dir, config, create=chief)
   # Under multi-worker training only the chief writes the run; the other
@@ -326,20 +345,24 @@ def train(
     model.compile(keras.optimizers.Adam(config.learning_rate), jit_compile=config.jit_compile)
   if export_base is not None:
     serving_lib.ServingModule(model)  # Fails now, not after training, if it cannot be served.
+  callbacks = _callbacks(config, model, model_dir, output_dir, chief, x_shown, labels_shown)
   history = model.fit(
     train_data,
     epochs=config.epochs,
     steps_per_epoch=steps,
     validation_data=validation_data,
     validation_steps=validation_steps,
-    callbacks=_callbacks(config, model, model_dir, output_dir, chief, x_shown, labels_shown),
+    callbacks=callbacks,
     verbose=verbose,
   )
   backup_dir = os.path.join(model_dir, 'backup')
   if os.path.isdir(backup_dir) and not os.listdir(backup_dir):
     os.rmdir(backup_dir)  # BackupAndRestore empties it when training completes.
   losses = history.history.get('loss', [])
-  if losses and not math.isfinite(losses[-1]) or model.stop_training:
+  stopped_early = any(
+    isinstance(c, keras.callbacks.EarlyStopping) and c.stopped_epoch for c in callbacks
+  )
+  if losses and not math.isfinite(losses[-1]) or (model.stop_training and not stopped_early):
     raise TrainingDivergedError(
       'training diverged: the loss became NaN or Inf; lower `learning_rate` or check the data. '
       f'The last good checkpoint is in {os.path.join(model_dir, "checkpoints")}.'
@@ -347,6 +370,10 @@ def train(
   test_data, test_steps = distribute_dataset(config, source, 'test', strategy)
   metrics = model.evaluate(test_data, steps=test_steps, verbose=0, return_dict=True)
   metrics = {name: float(value) for name, value in metrics.items()}
+  if config.likelihood == 'discretized_logistic':
+    negative_elbo = metrics['reconstruction'] + metrics['kl']
+    num_dims = int(np.prod(info.event_shape))
+    metrics['elbo_bits_per_dim'] = float(objective_lib.bits_per_dim(-negative_elbo, num_dims))
   # Every worker saves (saving is collective under multi-worker training);
   # only the chief's copy lands in `model_dir`.
   _write_outputs(model, output_dir, config, x_shown, labels_shown, metrics)
@@ -398,6 +425,28 @@ def _check_finished(model_dir, name):
     )
 
 
+def _assert_levels(x, *labels):
+  """A batch after asserting that its examples hold 8-bit levels `k / 255`."""
+  x = graph_checks.check_eight_bit(x, 'x')
+  return (x, *labels) if labels else x
+
+
+def _check_levels(config, source):
+  """Fails before the run is written when an 8-bit likelihood's data are off its levels."""
+  if config.likelihood != 'discretized_logistic':
+    return
+  x, _ = source.take('train', _CHECKED_EXAMPLES)
+  try:
+    checks.check_eight_bit(x, 'dataset')
+  except ValueError as error:
+    resized = (
+      ' Resizing (`image_size`) makes values between the levels.' if config.image_size else ''
+    )
+    raise ValueError(
+      f'{error} (Checked: the first {len(x)} training examples of {config.dataset}.){resized}'
+    ) from None
+
+
 def _examples(config, source, split):
   """Fixed examples of a split for images and figures: `(x, labels)`, binarized once."""
   x, labels = source.take(split, 100)
@@ -436,6 +485,17 @@ def _callbacks(config, model, model_dir, output_dir, chief, x_shown, labels_show
       tf.train.CheckpointManager(checkpoint, os.path.join(output_dir, 'checkpoints'), 3)
     )
   )
+  if config.early_stopping_patience:
+    # After the checkpoint: each epoch's checkpoint holds that epoch's weights.
+    # The loss is comparable across epochs once the KL weight stops changing.
+    callbacks.append(
+      keras.callbacks.EarlyStopping(
+        monitor='val_loss',
+        patience=config.early_stopping_patience,
+        restore_best_weights=True,
+        start_from_epoch=config.kl_warmup_epochs,
+      )
+    )
   return callbacks
 
 

@@ -33,9 +33,10 @@ class DataContract:
     event_shape: the shape of one example, or `None` when the networks do not
       say.
     condition_size: `K` for a conditional VAE, `0` otherwise.
-    likelihood_family: `tfvae.layers.likelihood_family(decoder)`: Gaussian
+    likelihood_family: `tfvae.model.layers.likelihood_family(decoder)`: Gaussian
       likelihoods take any finite values, others values in [0, 1]; a
-      Bernoulli likelihood warns (once) about grey levels.
+      Bernoulli likelihood warns (once) about grey levels, and a discretized
+      logistic one refuses values other than the 8-bit levels `k / 255`.
   """
 
   def __init__(self, event_shape, condition_size, likelihood_family):
@@ -43,6 +44,7 @@ class DataContract:
     self.condition_size = condition_size
     self.real_valued = likelihood_family == 'gaussian'
     self.binary = likelihood_family == 'bernoulli'
+    self.eight_bit = likelihood_family == 'discretized_logistic'
     self._warned_not_binary = False
 
   def unpack(self, data):
@@ -74,7 +76,7 @@ class DataContract:
     if not tf.is_tensor(x):
       x = self.check_inputs(x, 'x')
     elif tf.executing_eagerly():
-      self.warn_if_not_binary(x.numpy(), 'x')
+      self.check_values(x.numpy(), 'x')
     x = tf.convert_to_tensor(x, tf.float32)
     if self.condition_size and tf.is_tensor(condition) and not tf.executing_eagerly():
       return x, conditioning_lib.as_condition(condition, self.condition_size)  # In a graph.
@@ -128,8 +130,18 @@ class DataContract:
     if self.real_valued:
       return checks.check_real_array(x, name, self.event_shape)
     x = checks.check_images(x, name, self.event_shape)
-    self.warn_if_not_binary(x, name)
+    self.check_values(x, name)
     return x
+
+  def check_values(self, x, name):
+    """What the likelihood's support asks of values already in [0, 1].
+
+    Raises `ValueError` for values off the 8-bit levels of a discretized
+    logistic likelihood; warns about grey levels given to a Bernoulli one.
+    """
+    if self.eight_bit:
+      checks.check_eight_bit(x, name)
+    self.warn_if_not_binary(x, name)
 
   def warn_if_not_binary(self, x, name):
     """Warns, once per model, when a Bernoulli likelihood is given grey levels."""
@@ -211,10 +223,10 @@ class DataContract:
         )
     if not isinstance(data, tf.data.Dataset):
       return  # Distributed: no batch to look at without starting its workers' pipelines.
-    if (self.binary and not self._warned_not_binary) or self.condition_size:
+    if (self.binary and not self._warned_not_binary) or self.eight_bit or self.condition_size:
       for batch in data.take(1):  # One batch: a dataset may be large.
         batch = batch if isinstance(batch, tuple) else (batch,)
-        self.warn_if_not_binary(batch[0].numpy(), name)
+        self.check_values(batch[0].numpy(), name)
         if self.condition_size:
           self.check_condition(batch[1].numpy(), len(batch[0]), f'{name} (conditions)')
 

@@ -17,7 +17,7 @@ __all__ = [
   'make_decoder',
 ]
 
-LIKELIHOODS = ('bernoulli', 'continuous_bernoulli', 'gaussian')
+LIKELIHOODS = ('bernoulli', 'continuous_bernoulli', 'discretized_logistic', 'gaussian')
 
 
 def make_decoder(
@@ -30,6 +30,7 @@ def make_decoder(
   likelihood: str = 'bernoulli',
   condition_size: int = 0,
   standardization=None,
+  num_components: int = 1,
 ) -> keras.Model:
   """Builds p(x|z): a network ending in a distribution layer over pixels.
 
@@ -37,7 +38,7 @@ def make_decoder(
   `tfd.Independent` product over pixels with `batch_shape [batch_size]` and
   `event_shape output_shape`; its tensor twin (`decoder.outputs[0]`, what
   `decoder.predict` returns) is the likelihood's mean. The `likelihood`
-  family (`tfvae.layers.likelihood_family(decoder)` reads it back):
+  family (`tfvae.model.layers.likelihood_family(decoder)` reads it back):
 
   * `'bernoulli'`: `tfd.Bernoulli` pixels (`IndependentBernoulli`), for
     binary data; on grey levels its log-likelihood is a cross-entropy, not a
@@ -49,6 +50,11 @@ def make_decoder(
     data: the network predicts the mean; the per-pixel scale is a weight of
     the last layer, initially 0.1 and at least `1e-3` (rescale data far from
     the [0, 1] range).
+  * `'discretized_logistic'`: 8-bit pixels `k / 255`
+    (`IndependentDiscretizedLogistic`): a discretized logistic per pixel, or
+    with `num_components > 1` a mixture of them (Salimans et al., 2017), whose
+    edge bins hold the tails; `log_prob` is the exact log-probability of the
+    8-bit image, and the data must lie on those levels.
 
   Args:
     latent_size: Python `int` > 0, dimension of z.
@@ -63,7 +69,8 @@ def make_decoder(
       Default value: `'relu'`.
     name: name of the model.
       Default value: `'decoder'`.
-    likelihood: `'bernoulli'`, `'continuous_bernoulli'` or `'gaussian'`.
+    likelihood: `'bernoulli'`, `'continuous_bernoulli'`,
+      `'discretized_logistic'` or `'gaussian'`.
       Default value: `'bernoulli'`.
     condition_size: size `K` of the condition `c` of a conditional VAE: the
       network is p(x|z, c) and takes `[z, c]` (`c` float `[batch_size, K]`,
@@ -76,6 +83,10 @@ def make_decoder(
       includes the log-Jacobian `-sum(log scale)`. Give the encoder the same
       pair.
       Default value: `None`: data as they are.
+    num_components: the logistic components of each pixel of the
+      `'discretized_logistic'` likelihood: `1` for a discretized logistic, `K > 1`
+      for a mixture of `K`.
+      Default value: `1`.
 
   Returns:
     decoder: a `tf_keras.Model` from `[batch_size, latent_size]` latents (and
@@ -83,8 +94,9 @@ def make_decoder(
 
   Raises:
     ValueError: on bad `latent_size`, `output_shape`, `hidden_units`,
-      `architecture`, `likelihood`, `condition_size` or `standardization`
-      (which needs the `'gaussian'` likelihood).
+      `architecture`, `likelihood`, `condition_size`, `standardization`
+      (which needs the `'gaussian'` likelihood) or `num_components` (above 1
+      only for `'discretized_logistic'`).
 
   #### Examples
 
@@ -95,12 +107,20 @@ def make_decoder(
   >>> decoder = make_decoder(2, (8, 8, 1), (16,), likelihood='continuous_bernoulli')
   >>> decoder(tf.zeros([3, 2])).log_prob(tf.fill([3, 8, 8, 1], 0.5)).shape
   TensorShape([3])
+  >>> decoder = make_decoder(2, (8, 8, 1), (16,), likelihood='discretized_logistic',
+  ...                        num_components=5)
+  >>> decoder(tf.zeros([3, 2])).log_prob(tf.fill([3, 8, 8, 1], 128 / 255.)).shape
+  TensorShape([3])
 
   #### References
 
   [1] Gabriel Loaiza-Ganem and John P. Cunningham. The continuous Bernoulli:
       fixing a pervasive error in variational autoencoders. In NeurIPS, 2019.
       https://arxiv.org/abs/1907.06845
+  [2] Tim Salimans, Andrej Karpathy, Xi Chen and Diederik P. Kingma.
+      PixelCNN++: Improving the PixelCNN with Discretized Logistic Mixture
+      Likelihood and Other Modifications. In ICLR, 2017.
+      https://arxiv.org/abs/1701.05517
   """
   latent_size = checks.check_positive_int(latent_size, 'latent_size')
   output_shape = checks.check_shape(output_shape, 'output_shape')
@@ -108,7 +128,15 @@ def make_decoder(
   likelihood = checks.check_choice(likelihood, LIKELIHOODS, 'likelihood')
   condition_size = checks.check_non_negative_int(condition_size, 'condition_size')
   standardization = checks.check_standardization(standardization, output_shape)
+  num_components = checks.check_positive_int(num_components, 'num_components')
   likelihood_kwargs = {}
+  if likelihood == 'discretized_logistic':
+    likelihood_kwargs['num_components'] = num_components
+  elif num_components != 1:
+    raise ValueError(
+      f"`num_components`={num_components} needs `likelihood='discretized_logistic'` (a mixture "
+      f'per pixel); got {likelihood!r}.'
+    )
   if standardization is not None:
     if likelihood != 'gaussian':
       raise ValueError(
@@ -125,7 +153,13 @@ def make_decoder(
     raise ValueError(
       f"`architecture='conv'` needs `output_shape` (height, width, channels); got {output_shape}."
     )
-  event_size = int(np.prod(output_shape))
+  layer_class = _LIKELIHOOD_LAYERS[likelihood]
+  if likelihood == 'discretized_logistic':
+    params_size = layer_class.params_size(output_shape, num_components)
+  else:
+    params_size = layer_class.params_size(output_shape)
+  # Parameters per pixel: the last layer's channels, for conv.
+  params_per_pixel = params_size // int(np.prod(output_shape))
 
   inputs = keras.layers.Input(shape=(latent_size,), name='z')
   h = inputs
@@ -135,7 +169,7 @@ def make_decoder(
   if architecture == 'dense':
     for i, units in enumerate(hidden_units):
       h = keras.layers.Dense(units, activation=activation, name=f'dense_{i}')(h)
-    logits = keras.layers.Dense(event_size, dtype='float32', name='logits')(h)
+    logits = keras.layers.Dense(params_size, dtype='float32', name='logits')(h)
   else:
     height, width, channels = output_shape
     scale = 2 ** len(hidden_units)
@@ -147,14 +181,16 @@ def make_decoder(
       h = keras.layers.Conv2DTranspose(
         filters, 3, strides=2, padding='same', activation=activation, name=f'deconv_{i}'
       )(h)
-    h = keras.layers.Conv2D(channels, 3, padding='same', dtype='float32', name='logits_map')(h)
+    h = keras.layers.Conv2D(
+      channels * params_per_pixel, 3, padding='same', dtype='float32', name='logits_map'
+    )(h)
     extra = (start[0] * scale - height, start[1] * scale - width)
     if any(extra):
       h = keras.layers.Cropping2D(((0, extra[0]), (0, extra[1])), name='crop')(h)
     logits = keras.layers.Flatten(dtype='float32', name='logits')(h)
   # The tensor twin is the mean: deterministic, so a training step that only
   # needs the distribution draws nothing for it (and XLA prunes it).
-  layer = _LIKELIHOOD_LAYERS[likelihood](
+  layer = layer_class(
     output_shape,
     convert_to_tensor_fn='mean',
     dtype='float32',
@@ -167,5 +203,6 @@ def make_decoder(
 _LIKELIHOOD_LAYERS = {
   'bernoulli': layers_lib.IndependentBernoulli,
   'continuous_bernoulli': layers_lib.IndependentContinuousBernoulli,
+  'discretized_logistic': layers_lib.IndependentDiscretizedLogistic,
   'gaussian': layers_lib.IndependentNormal,
 }

@@ -67,7 +67,7 @@ def make_encoder(
     flow steps (`InverseAutoregressiveFlow` layer, Kingma et al., 2016), a
     `tfd.TransformedDistribution`; its KL is a Monte Carlo estimate at the
     layer's own sample, and it has no analytic mean
-    (`tfvae.layers.point_estimate`).
+    (`tfvae.model.layers.point_estimate`).
 
   By default the distribution layer carries a `KLDivergenceRegularizer`, so
   `encoder.losses` holds `kl_weight * mean KL(q(z|x) || prior)`, once.

@@ -28,7 +28,7 @@ __all__ = [
   'serialize',
 ]
 
-# softplus(x + _SCALE_SHIFT) == 1 at x == 0, as in tfvae.layers.
+# softplus(x + _SCALE_SHIFT) == 1 at x == 0, as in tfvae.model.layers.
 _SCALE_SHIFT = math.log(math.expm1(1.0))
 _MIN_SCALE = 1e-6
 

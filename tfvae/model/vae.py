@@ -722,14 +722,16 @@ class VAE(keras.Model):
   def check_inputs(self, x, name: str = 'x') -> np.ndarray:
     """Validates data for this model; returns it as a float32 array.
 
-    Values must lie in [0, 1] (Bernoulli-family likelihoods) or be finite
-    (Gaussian likelihood), with shape `[n, *event_shape]`. Grey levels given
-    to a Bernoulli likelihood warn, once per model: their `log_prob` is not a
+    Values must lie in [0, 1] (Bernoulli-family likelihoods), be 8-bit
+    levels `k / 255` (discretized logistic likelihood) or be finite (Gaussian
+    likelihood), with shape `[n, *event_shape]`. Grey levels given to a
+    Bernoulli likelihood warn, once per model: their `log_prob` is not a
     log-likelihood.
 
     Raises:
       TypeError: non-numeric data.
-      ValueError: wrong shape, empty, NaN/Inf, or values outside [0, 1].
+      ValueError: wrong shape, empty, NaN/Inf, values outside [0, 1], or off
+        the 8-bit levels for a discretized logistic likelihood.
     """
     return self._data.check_inputs(x, name)
 

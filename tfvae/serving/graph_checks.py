@@ -8,10 +8,13 @@ names the input.
 
 import tensorflow as tf
 
+from tfvae.internal import checks
+
 __all__ = [
   'check_condition',
   'check_count',
   'check_data',
+  'check_eight_bit',
   'check_latents',
   'check_seed',
 ]
@@ -37,8 +40,12 @@ def _assert_shape(x, name, inner_shape):
   )
 
 
-def check_data(x, name, event_shape, unit_interval=True):
-  """`x` after asserting shape `[n, *event_shape]`, finite values and range [0, 1]."""
+def check_data(x, name, event_shape, unit_interval=True, eight_bit=False):
+  """`x` after asserting shape `[n, *event_shape]`, finite values and range [0, 1].
+
+  With `eight_bit`, also that every value is a level `k / 255`
+  (`check_eight_bit`).
+  """
   asserts = [_assert_shape(x, name, event_shape)]
   with tf.control_dependencies(asserts):
     finite = tf.reduce_all(tf.math.is_finite(x))
@@ -56,7 +63,29 @@ def check_data(x, name, event_shape, unit_interval=True):
         tf.reduce_max(x),
       )
     )
+  if eight_bit:
+    with tf.control_dependencies(asserts):
+      return check_eight_bit(x, name)
   with tf.control_dependencies(asserts):
+    return tf.identity(x)
+
+
+def check_eight_bit(x, name):
+  """`x` after asserting that every value is an 8-bit level `k / 255`.
+
+  As `tfvae.internal.checks.check_eight_bit`: within `LEVEL_TOLERANCE` of a
+  level. The message shows the first value off the levels.
+  """
+  level = x * float(checks.MAX_LEVEL)
+  off = tf.reshape(tf.abs(level - tf.round(level)) > checks.LEVEL_TOLERANCE, [-1])
+  first = tf.gather(tf.reshape(x, [-1]), tf.argmax(tf.cast(off, tf.int32), output_type=tf.int32))
+  check = _assert(
+    tf.logical_not(tf.reduce_any(off)),
+    f'`{name}` must hold 8-bit levels k / {checks.MAX_LEVEL} (k = 0, ..., {checks.MAX_LEVEL}), '
+    'which the discretized logistic likelihood models; got values off the levels, such as',
+    first,
+  )
+  with tf.control_dependencies([check]):
     return tf.identity(x)
 
 

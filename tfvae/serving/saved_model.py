@@ -30,8 +30,8 @@ __all__ = [
 WARMUP_FILE = os.path.join('assets.extra', 'tf_serving_warmup_requests')
 _POSTERIOR = 'a distribution over [latent_size] vectors with a mean or a flow of one'
 _LIKELIHOOD = (
-  'tfd.Independent over tfd.Bernoulli, tfd.ContinuousBernoulli or tfd.Normal '
-  "(make_decoder's likelihoods)"
+  'tfd.Independent over tfd.Bernoulli, tfd.ContinuousBernoulli, tfd.Normal or '
+  "tfvae.model.layers.DiscretizedLogisticMixture (make_decoder's likelihoods)"
 )
 
 
@@ -60,15 +60,16 @@ class ServingModule(tf.Module):
   | family | outputs |
   | --- | --- |
   | `full_covariance` posterior | `encode`: also `scale_tril` float32 `[n, latent_size, latent_size]` (`scale` holds the marginal standard deviations) |
-  | `iaf` posterior | `encode`: `loc` only, the flow of the base distribution's mean (`tfvae.layers.point_estimate`) |
+  | `iaf` posterior | `encode`: `loc` only, the flow of the base distribution's mean (`tfvae.model.layers.point_estimate`) |
   | `continuous_bernoulli` likelihood | `mean` instead of `probs`; `decode`: `mean`, `logits` |
   | `gaussian` likelihood | `mean` instead of `probs`; `decode`: `mean`, `scale`; `x` may hold any finite values |
+  | `discretized_logistic` likelihood | `mean` instead of `probs`; `decode`: `mean`, `loc`, `scale` `[n, *event_shape]` on the [0, 1] scale, for `K > 1` components `[n, *event_shape, K]` and `mixture_logits`; `samples` are levels `k / 255`; `x` must hold such levels |
 
   `reconstruct`, `encode` and `decode` hold no random op: the same request
   always gets the same answer. `reconstruct` is the likelihood's mean at the
   posterior mean (`vae.reconstruct`). `sample` draws z from the prior and
-  returns the likelihood's mean (`vae.sample(num, seed)`) and a binary draw
-  from it (`vae.sample(num, seed, mean=False)`). `elbo` is
+  returns the likelihood's mean (`vae.sample(num, seed)`) and a draw from
+  it, binary for Bernoulli pixels (`vae.sample(num, seed, mean=False)`). `elbo` is
   `log p(x|z) - KL(q(z|x) || p(z))` at one posterior draw z (the KL in closed
   form where `vae.analytic_kl` allows), and `log_likelihood` the
   importance-weighted estimate of log p(x) of
@@ -81,8 +82,8 @@ class ServingModule(tf.Module):
   For TF Serving's REST row format (`instances`), where every input gains a
   batch dimension, `num`, `num_samples` and `seed` also take one value per
   instance, which must all be equal. Invalid inputs (a wrong inner shape,
-  values of `x` outside [0, 1] unless the pixels are Gaussian, NaN or Inf,
-  `num < 1`) fail with `INVALID_ARGUMENT` and a message naming the input.
+  values of `x` outside [0, 1] unless the pixels are Gaussian, off the
+  levels `k / 255` for discretized logistic pixels, NaN or Inf, `num < 1`) fail with `INVALID_ARGUMENT` and a message naming the input.
 
   A conditional VAE's signatures take a named input `condition`, float32
   `[n, condition_size]`, after `x` (or `z`): `reconstruct`, `encode`,
@@ -118,7 +119,8 @@ class ServingModule(tf.Module):
       vae: a `tfvae.VAE` whose encoder returns a distribution over
         `[latent_size]` vectors with a mean (or a flow of one), and whose
         decoder returns `tfd.Independent` over `tfd.Bernoulli`,
-        `tfd.ContinuousBernoulli` or `tfd.Normal` (every family of
+        `tfd.ContinuousBernoulli`, `tfd.Normal` or
+        `tfvae.model.layers.DiscretizedLogisticMixture` (every family of
         `make_encoder` and `make_decoder`), each a functional or `Sequential`
         model ending in a distribution layer; any prior.
       anomaly: a calibrated `tfvae.anomaly.Threshold`: adds the signature
@@ -172,6 +174,7 @@ class ServingModule(tf.Module):
       # What `reconstruct` and `sample` call the likelihood's mean.
       mean_name=_mean_name(example),
       unit_interval=not isinstance(example.distribution, tfd.Normal),
+      eight_bit=isinstance(example.distribution, layers_lib.DiscretizedLogisticMixture),
       threshold=anomaly,
     )
     # Only the variables are tracked: tracking the Keras models themselves can
@@ -275,7 +278,7 @@ class ServingModule(tf.Module):
 
   def _inputs(self, x, condition):
     """Checked `x` and condition."""
-    x = graph_checks.check_data(x, 'x', self.event_shape, self._unit_interval)
+    x = graph_checks.check_data(x, 'x', self.event_shape, self._unit_interval, self._eight_bit)
     return x, self._condition(condition, x, 'x')
 
   def _reconstruct(self, x, condition=None):
@@ -566,7 +569,14 @@ def _likelihood_outputs(likelihood):
     return {**mean, 'logits': pixels.logits_parameter()}
   if isinstance(pixels, tfd.Normal):
     return {**mean, 'scale': likelihood.stddev()}
-  raise TypeError('Bernoulli, ContinuousBernoulli or Normal pixels')
+  if isinstance(pixels, layers_lib.DiscretizedLogisticMixture):
+    if pixels.num_components == 1 and pixels.mixture_logits is None:
+      return {**mean, 'loc': pixels.loc[..., 0], 'scale': pixels.scale[..., 0]}
+    logits = pixels.mixture_logits
+    if logits is None:
+      logits = tf.zeros_like(pixels.loc)
+    return {**mean, 'loc': pixels.loc, 'scale': pixels.scale, 'mixture_logits': logits}
+  raise TypeError('Bernoulli, ContinuousBernoulli, Normal or DiscretizedLogisticMixture pixels')
 
 
 def _mean_name(likelihood):
