@@ -23,8 +23,8 @@ class ApiTest(test_util.TestCase):
   def test_public_names_equal_all(self):
     public = {
       name
-      for name, obj in vars(tfvae).items()
-      if not name.startswith('_') and not inspect.ismodule(obj)
+      for name in dir(tfvae)
+      if not name.startswith('_') and not inspect.ismodule(getattr(tfvae, name))
     }
     exported_non_modules = {n for n in tfvae.__all__ if not inspect.ismodule(getattr(tfvae, n))}
     self.assertEqual(public, exported_non_modules)

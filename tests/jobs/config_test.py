@@ -104,6 +104,25 @@ class JobConfigTest(test_util.TestCase):
     with self.assertRaisesRegex(ValueError, '`conditional` conditions on class labels'):
       config_lib.JobConfig(conditional=True).resolve(_TABLE)
 
+  def test_choices_spelled_out_are_the_models_and_commands_own(self):
+    # config.py, score.py and export.py spell these out so that their flags
+    # are defined without importing TensorFlow.
+    from tfvae import export as export_lib
+    from tfvae import score as score_lib
+    from tfvae.analysis import anomaly
+    from tfvae.model import decoder
+    from tfvae.model import encoder
+    from tfvae.model import vae
+
+    choices = {f.name: f.metadata['choices'] for f in dataclasses.fields(config_lib.JobConfig)}
+    self.assertEqual(choices['architecture'], encoder.ARCHITECTURES)
+    self.assertEqual(choices['posterior'], encoder.POSTERIORS)
+    self.assertEqual(choices['likelihood'], decoder.LIKELIHOODS)
+    self.assertEqual(choices['objective'], vae.OBJECTIVES)
+    self.assertEqual(score_lib.SCORES, anomaly.SCORES)
+    self.assertEqual(export_lib.SCORES, anomaly.SCORES)
+    self.assertEqual(score_lib.SPLITS, sources_lib.SPLITS)
+
 
 if __name__ == '__main__':
   test_util.main()

@@ -246,39 +246,62 @@ def scores(
     spec = batches.element_spec
     png_code_length(tf.zeros([1, *(spec[0] if isinstance(spec, tuple) else spec).shape[1:]]))
 
-  compute = _score_function(vae, score)
+  spec = batches.element_spec
+  compute = _score_function(vae, score, (spec[0] if isinstance(spec, tuple) else spec).shape)
   results = []
   for i, batch in enumerate(batches):
     batch_x, batch_c = batch if isinstance(batch, tuple) else (batch, None)
-    if batch_c is not None:
-      batch_c = conditioning_lib.as_condition(batch_c, vae.condition_size)
+    inputs = [tf.cast(batch_x, tf.float32)]
+    if vae.condition_size:
+      inputs.append(conditioning_lib.as_condition(batch_c, vae.condition_size))
     batch_seed = tf.random.experimental.stateless_fold_in(base_seed, i)
-    scored = compute(tf.cast(batch_x, tf.float32), batch_c, tf.constant(num_samples), batch_seed)
+    scored = compute(*inputs, tf.constant(num_samples, tf.int32), tf.cast(batch_seed, tf.int32))
     results.append(scored.numpy())
   return np.concatenate(results).astype(np.float64)
 
 
-# One traced scoring function per model and score, kept while the model lives.
+# One traced scoring function per model, score and example shape, kept while
+# the model lives. Each is traced once, for any batch size (its signature).
 _SCORE_FUNCTIONS = weakref.WeakKeyDictionary()
 
 
-def _score_function(vae, score):
+def _score_function(vae, score, x_shape):
   functions = _SCORE_FUNCTIONS.setdefault(vae, {})
-  if score not in functions:
+  key = (score, tuple(x_shape[1:]))
+  if key not in functions:
+    signature = [tf.TensorSpec([None, *x_shape[1:]], tf.float32)]
+    if vae.condition_size:
+      signature.append(tf.TensorSpec([None, vae.condition_size], tf.float32))
+    signature += [tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int32)]
+    functions[key] = tf.function(_ScoreBatch(vae, score), input_signature=signature)
+  return functions[key]
 
-    def compute(x, condition, num_samples, seed):
-      return score_batch(
-        score,
-        x,
-        vae.posterior(x, condition),
-        lambda z: vae.likelihood(z, condition),
-        vae.prior_distribution(condition),
-        num_samples,
-        seed,
-      )
 
-    functions[score] = tf.function(compute, reduce_retracing=True)
-  return functions[score]
+class _ScoreBatch:
+  """One model's score of a batch: `(x, [condition,] num_samples, seed) -> [batch]`.
+
+  An object rather than a closure: TensorFlow counts the traces of closures
+  of the same code together, and would warn of retracing when several models
+  (or scores) are each traced once.
+  """
+
+  def __init__(self, vae, score):
+    self._vae = vae
+    self._score = score
+
+  def __call__(self, x, *condition_num_samples_seed):
+    *condition, num_samples, seed = condition_num_samples_seed
+    condition = condition[0] if condition else None
+    vae = self._vae
+    return score_batch(
+      self._score,
+      x,
+      vae.posterior(x, condition),
+      lambda z: vae.likelihood(z, condition),
+      vae.prior_distribution(condition),
+      num_samples,
+      seed,
+    )
 
 
 def calibrate(

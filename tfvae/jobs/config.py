@@ -19,9 +19,6 @@ import os
 import typing
 
 from tfvae.internal import checks
-from tfvae.model import decoder as decoder_lib
-from tfvae.model import encoder as encoder_lib
-from tfvae.model import vae as vae_lib
 
 __all__ = [
   'PRIORS',
@@ -30,6 +27,12 @@ __all__ = [
 ]
 
 PRIORS = ('conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
+# The model's choices, spelled out so that the flags derive from this module
+# without importing TensorFlow; config_test checks them against the model.
+_ARCHITECTURES = ('conv', 'dense')  # tfvae.model.encoder.ARCHITECTURES
+_POSTERIORS = ('diagonal', 'full_covariance', 'iaf')  # tfvae.model.encoder.POSTERIORS
+_LIKELIHOODS = ('bernoulli', 'continuous_bernoulli', 'gaussian')  # tfvae.model.decoder
+_OBJECTIVES = ('elbo', 'iwae')  # tfvae.model.vae.OBJECTIVES
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
 
 
@@ -172,7 +175,7 @@ class JobConfig:
     check=_positive_int('shuffle_buffer'),
   )
   # The model.
-  architecture: str = _option('dense', 'Encoder/decoder family.', choices=encoder_lib.ARCHITECTURES)
+  architecture: str = _option('dense', 'Encoder/decoder family.', choices=_ARCHITECTURES)
   latent_size: int = _option(32, 'Dimension of z.', check=_positive_int('latent_size'))
   hidden_units: tuple | None = _option(
     None,
@@ -181,13 +184,13 @@ class JobConfig:
     check=_units('hidden_units'),
   )
   posterior: str = _option(
-    'diagonal', 'q(z|x): diagonal, full_covariance or iaf.', choices=encoder_lib.POSTERIORS
+    'diagonal', 'q(z|x): diagonal, full_covariance or iaf.', choices=_POSTERIORS
   )
   likelihood: str | None = _option(
     None,
     'p(x|z): bernoulli (binarized data), continuous_bernoulli or gaussian (grey levels as they '
     'are; real values). Default: bernoulli for images, gaussian for tables.',
-    choices=decoder_lib.LIKELIHOODS,
+    choices=_LIKELIHOODS,
   )
   prior: str = _option(
     'standard_normal',
@@ -200,7 +203,7 @@ class JobConfig:
     "A conditional VAE, q(z|x, c) and p(x|z, c), conditioned on the data's class labels.",
   )
   objective: str = _option(
-    'elbo', 'elbo, or iwae (importance-weighted bound with --num_samples).', vae_lib.OBJECTIVES
+    'elbo', 'elbo, or iwae (importance-weighted bound with --num_samples).', _OBJECTIVES
   )
   num_samples: int = _option(
     1, 'Posterior samples per example in the objective.', check=_positive_int('num_samples')
@@ -303,6 +306,8 @@ class JobConfig:
       )
     hidden_units = self.hidden_units
     if hidden_units is None:
+      from tfvae.model import encoder as encoder_lib  # Imports TensorFlow: not at import.
+
       hidden_units = encoder_lib.default_hidden_units(self.architecture)
     return self.replace(likelihood=likelihood, hidden_units=hidden_units)
 

@@ -39,6 +39,7 @@ __all__ = [
   'MODEL_FILE',
   'Run',
   'TrainingDivergedError',
+  'default_model_dir',
   'load_model',
   'load_run',
   'distribute_dataset',
@@ -402,12 +403,15 @@ def load_run(model_dir: str) -> Run:
 def load_model(model_dir: str) -> vae_lib.VAE:
   """The trained model of a finished run (its `model.keras`), without its data.
 
+  The model is not compiled and has no optimizer state: it is for scoring,
+  evaluating and exporting (compile it again to train further).
+
   Raises:
     ValueError: if `model_dir` holds no `model.keras`.
   """
   model_dir = os.fspath(model_dir)
   _check_finished(model_dir, MODEL_FILE)
-  return keras.saving.load_model(os.path.join(model_dir, MODEL_FILE))
+  return keras.saving.load_model(os.path.join(model_dir, MODEL_FILE), compile=False)
 
 
 def _check_finished(model_dir, name):
@@ -480,11 +484,16 @@ class _CheckpointEachEpoch(keras.callbacks.Callback):
     self._manager.save(checkpoint_number=epoch + 1)
 
 
+def default_model_dir(dataset: str) -> str:
+  """Where a run of `dataset` goes by default: `tfvae_runs/<dataset's name>-<time>`."""
+  stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
+  name = os.path.splitext(os.path.basename(dataset.rstrip('/*')))[0] or 'data'
+  return os.path.join('tfvae_runs', f'{name}-{stamp}')
+
+
 def _prepare_model_dir(model_dir, config, create=True):
   if model_dir is None:
-    stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
-    name = os.path.splitext(os.path.basename(config.dataset.rstrip('/*')))[0] or 'data'
-    model_dir = os.path.join('tfvae_runs', f'{name}-{stamp}')
+    model_dir = default_model_dir(config.dataset)
   model_dir = os.path.abspath(os.fspath(model_dir))
   if not create:  # A non-chief worker: the chief checks and creates the directory.
     return model_dir
