@@ -104,6 +104,11 @@ class JobConfigTest(test_util.TestCase):
     with self.assertRaisesRegex(ValueError, '`conditional` conditions on class labels'):
       config_lib.JobConfig(conditional=True).resolve(_TABLE)
 
+  def test_conditional_on_a_single_class_warns(self):
+    one_class = _IMAGES._replace(num_classes=1)
+    with self.assertWarnsRegex(UserWarning, '`conditional`: digits holds a single class'):
+      config_lib.JobConfig(conditional=True).resolve(one_class)
+
   def test_choices_spelled_out_are_the_models_and_commands_own(self):
     # config.py, score.py and export.py spell these out so that their flags
     # are defined without importing TensorFlow.

@@ -31,6 +31,7 @@ al. (2020).
 
 import json
 import math
+import warnings
 import weakref
 from typing import NamedTuple
 
@@ -325,6 +326,10 @@ def calibrate(
   Returns:
     A `Threshold`.
 
+  A rate below `1 / (n + 1)` cannot be told apart from it: the threshold is
+  then the largest normal score, and a warning names the smallest reachable
+  rate.
+
   Raises:
     ValueError: on empty or non-finite scores, or a rate outside (0, 1).
 
@@ -340,6 +345,15 @@ def calibrate(
   if not 0.0 < rate < 1.0:
     raise ValueError(f'`false_positive_rate` must lie in (0, 1); got {false_positive_rate!r}.')
   checks.check_choice(score, SCORES, 'score')
+  smallest = 1.0 / (values.size + 1)
+  if rate < smallest:
+    warnings.warn(
+      f'`false_positive_rate`={rate:g} is below what {values.size} normal examples can resolve: '
+      f'the threshold is their largest score, which fresh normal data exceed at a rate of about '
+      f'1/(n+1) = {smallest:.3g}, the smallest reachable rate; pass a rate >= {smallest:.3g} or '
+      f'calibrate on at least {math.ceil(1 / rate) - 1} examples.',
+      stacklevel=3,
+    )
   k = int(math.floor(rate * values.size))
   value = float(np.sort(values)[values.size - 1 - k])
   return Threshold(score, value, rate, int(num_samples), int(values.size))

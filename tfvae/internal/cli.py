@@ -60,7 +60,7 @@ def run(main, aliases=None, flag_values=flags.FLAGS):
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '0' if verbose >= 2 else '3')
     startup.import_tensorflow(quiet=verbose < 2)
     if verbose < 2:
-      warnings.showwarning = _show_warning
+      warnings.showwarning = _one_line_warnings(flag_values, aliases)
     try:
       return main(argv)
     except (ValueError, TypeError, OSError) as error:
@@ -100,11 +100,7 @@ def user_error(error: Exception, flag_values=flags.FLAGS, aliases=None) -> str |
     elif rest[:1] == ' ':
       text = rest[1:]
 
-  def as_flag(match):
-    name = aliases.get(match.group(1), match.group(1))
-    return f'--{name}' if name in flag_values else match.group(0)
-
-  return f'--{named[0]}: {_NAMED.sub(as_flag, text)}'
+  return f'--{named[0]}: {_NAMED.sub(lambda m: _as_flag(m, flag_values, aliases), text)}'
 
 
 def flag_error(error: Exception, flag_values=flags.FLAGS) -> str:
@@ -145,10 +141,20 @@ def _flag_of_file(filename, flag_values):
   return best and best[0]
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None):
-  """A warning as one line, `warning: what`, where the library warns the user."""
-  del category, filename, lineno, line  # Shown at --verbose=2.
-  (file or sys.stderr).write(f'warning: {message}\n')
+def _one_line_warnings(flag_values, aliases):
+  """`warnings.showwarning` as one line, `warning: what`, naming flags as `--flag`."""
+
+  def show(message, category, filename, lineno, file=None, line=None):
+    del category, filename, lineno, line  # Shown at --verbose=2.
+    text = _NAMED.sub(lambda m: _as_flag(m, flag_values, aliases), str(message))
+    (file or sys.stderr).write(f'warning: {text}\n')
+
+  return show
+
+
+def _as_flag(match, flag_values, aliases):
+  name = aliases.get(match.group(1), match.group(1))
+  return f'--{name}' if name in flag_values else match.group(0)
 
 
 def _exit(message, status):

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import typing
+import warnings
 
 from tfvae.internal import checks
 
@@ -157,6 +158,17 @@ class JobConfig:
     None,
     "CSV: the integer label column (default: a column named 'label', if any).",
     check=_optional_string('label_column'),
+  )
+  feature_columns: str | None = _option(
+    None,
+    'CSV: the feature columns, NAME,NAME,... (default: every column but the label and '
+    '--ignore_columns).',
+    check=_optional_string('feature_columns'),
+  )
+  ignore_columns: str | None = _option(
+    None,
+    'CSV: columns not to read, NAME,NAME,... (IDs, text).',
+    check=_optional_string('ignore_columns'),
   )
   validation_fraction: float = _option(
     0.1,
@@ -303,6 +315,12 @@ class JobConfig:
       raise ValueError(
         f'`conditional` conditions on class labels, but {self.dataset} has none (give .npz files '
         'y_train/y_test, class subfolders, a TFRecord `label` or a CSV label column).'
+      )
+    if self.conditional and info.num_classes == 1:
+      warnings.warn(
+        f'`conditional`: {self.dataset} holds a single class, so the condition carries no '
+        'information; train without `conditional` or give data of several classes.',
+        stacklevel=2,
       )
     hidden_units = self.hidden_units
     if hidden_units is None:

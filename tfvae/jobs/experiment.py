@@ -104,6 +104,8 @@ def make_source(config: config_lib.JobConfig) -> sources_lib.Source:
     image_size=config.image_size,
     channels=config.channels,
     label_column=config.label_column,
+    feature_columns=config.feature_columns,
+    ignore_columns=config.ignore_columns,
     validation_fraction=config.validation_fraction,
     test_fraction=config.test_fraction,
     seed=config.seed,
