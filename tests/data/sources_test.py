@@ -187,6 +187,35 @@ class ImageFolderTest(SplitTestMixin, test_util.TestCase):
     info = sources_lib.open_source(root).scan()
     self.assertEqual(info.num_examples, {'train': 24, 'validation': 6, 'test': 12})
 
+  def test_sample_spreads_over_classes_in_folder_order(self):
+    root = self.create_tempdir().full_path
+    labels = np.repeat([0, 1, 2], [30, 8, 4])  # In folder order, the largest class first.
+    _write_folder(root, _images(42), labels, class_names=('ant', 'bee', 'cat'))
+    source = sources_lib.open_source(root, validation_fraction=0, test_fraction=0.1)
+    self.assertEqual(source.take('train', 9)[1].tolist(), [0] * 9)
+    x, y = source.sample('train', 9, seed=3)
+    self.assertEqual(y.tolist(), [0, 1, 2] * 3)
+    train_x, train_y = source.take('train', 100)
+    written = {row.tobytes(): label for row, label in zip(train_x, train_y)}
+    self.assertEqual([written[row.tobytes()] for row in x], y.tolist())  # Real examples.
+    again, _ = source.sample('train', 9, seed=3)
+    self.assertAllEqual(again, x)
+    other, _ = source.sample('train', 9, seed=4)
+    self.assertNotAllEqual(other, x)
+    # A class smaller than its share gives what it has.
+    _, y = source.sample('train', 30, seed=3)
+    self.assertEqual(np.bincount(y).tolist(), [10, *np.bincount(train_y)[1:].tolist()])
+    self.assertLess(np.bincount(train_y)[1], 10)
+    # Without labels: a random draw, not the first files.
+    unlabeled = self.create_tempdir().full_path
+    _write_folder(unlabeled, _images(40))
+    source = sources_lib.open_source(unlabeled, validation_fraction=0, test_fraction=0.1)
+    first, _ = source.take('train', 8)
+    drawn, labels = source.sample('train', 8, seed=0)
+    self.assertIsNone(labels)
+    self.assertNotAllEqual(drawn, first)
+    self.assertLen({row.tobytes() for row in drawn}, 8)
+
   def test_unlabeled_folder_and_jpeg(self):
     root = self.create_tempdir().full_path
     images = np.repeat(np.repeat(_images(12, (2, 3, 1)), 4, axis=1), 4, axis=2)  # Smooth: 8x12.

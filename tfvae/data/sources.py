@@ -418,6 +418,50 @@ class Source:
     x = np.concatenate(xs)[:n]
     return x, (np.concatenate(ys)[:n].astype(np.int64) if has_labels else None)
 
+  def sample(self, split: str, n: int, seed: int = 0):
+    """`n` examples drawn across a split, for figures: every class, not the first files.
+
+    With labels, the draw is stratified: up to `ceil(n / num_classes)`
+    examples of each class, drawn at random within the class, in the order
+    class 0, class 1, ..., class 0, ... (so any first `k` of them spread over
+    `k` classes). Without labels, a uniform random draw. One pass over the
+    split, keeping at most `n` examples per class in memory; the same seed
+    gives the same examples.
+
+    Args:
+      split: `'train'`, `'validation'` or `'test'`.
+      n: number of examples (fewer when the split, or a class, has fewer).
+      seed: seed of the draw.
+        Default value: `0`.
+
+    Returns:
+      `(x, y)` as `take` returns them.
+    """
+    checks.check_choice(split, SPLITS, 'split')
+    n = checks.check_positive_int(n, 'n')
+    info = self.scan()
+    has_labels = info.num_classes is not None
+    if not info.num_examples[split]:
+      return self.take(split, n)
+    num_groups = info.num_classes if has_labels else 1
+    quota = -(-n // num_groups)
+    rng = np.random.default_rng(checks.check_non_negative_int(seed, 'seed'))
+    # Reservoir sampling per class: keys are uniform; keep the `quota` smallest.
+    kept = [[] for _ in range(num_groups)]  # (key, x, y) per group.
+    for batch in self.dataset(split, 512, labels=has_labels).as_numpy_iterator():
+      x, y = batch if has_labels else (batch, np.zeros(len(batch), np.int64))
+      keys = rng.uniform(size=len(x))
+      for group in np.unique(y):
+        rows = np.flatnonzero(y == group)
+        kept[group] = sorted(
+          kept[group] + [(keys[i], x[i], y[i]) for i in rows], key=lambda item: item[0]
+        )[:quota]
+    for group in kept:
+      rng.shuffle(group)
+    order = [group[i] for i in range(quota) for group in kept if i < len(group)][:n]
+    x = np.stack([item[1] for item in order]).astype(np.float32)
+    return x, (np.array([item[2] for item in order], np.int64) if has_labels else None)
+
   def _scan(self):
     raise NotImplementedError
 
