@@ -59,6 +59,20 @@ class ApiTest(test_util.TestCase):
     for command in sorted(commands):
       self.assertIsNotNone(importlib.util.find_spec(command), command)
 
+  def test_the_readme_names_the_installed_commands_beside_their_module_form(self):
+    with open(os.path.join(test_util.REPO_ROOT, 'setup.py')) as f:
+      scripts = re.findall(r"'(tfvae-\w+)=(tfvae\.\w+):(\w+)'", f.read())
+    self.assertLen(scripts, 4)
+    with open(os.path.join(test_util.REPO_ROOT, 'README.md')) as f:
+      readme = f.read().splitlines()
+    for command, module, function in scripts:
+      with self.subTest(command=command):
+        self.assertTrue(callable(getattr(importlib.import_module(module), function)))
+        rows = [
+          line for line in readme if f'`{command}`' in line and f'python -m {module}`' in line
+        ]
+        self.assertTrue(rows, f'README names {command} beside python -m {module} on no line')
+
   def test_every_name_of_the_readme_api_table_resolves(self):
     with open(os.path.join(test_util.REPO_ROOT, 'README.md')) as f:
       readme = f.read()
