@@ -96,7 +96,9 @@ def main(argv):
       output=flags.FLAGS.output,
     )
   except sources_lib.DataError as error:
-    raise ValueError(f'`dataset`: {error}') from error
+    if flags.FLAGS.dataset is not None:
+      raise ValueError(f'`dataset`: {error}') from error
+    raise ValueError(f"`model_dir`: the run's data: {error}") from error
   print(f'tfvae: scored {result["num_examples"]} examples into {result["output"]}')
   thresholds = result['thresholds'].items()
   print('tfvae: thresholds ' + ', '.join(f'{s}={v:.4f}' for s, v in thresholds))
