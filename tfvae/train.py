@@ -66,7 +66,7 @@ def config_from_flags(flag_values=flags.FLAGS) -> config_lib.JobConfig:
         value = tuple(int(v) for v in value)
       except ValueError:
         raise ValueError(
-          f'--{field.name} must be integers separated by commas; got {",".join(value)}.'
+          f'`{field.name}` must be integers separated by commas; got {",".join(value)}.'
         ) from None
     options[field.name] = value
   return config_lib.JobConfig(**options)

@@ -92,7 +92,11 @@ class CommandLineTest(test_util.TestCase):
     self.assertNotIn('oneDNN', result.stderr)
 
   def test_a_bad_flag_value_is_one_line_naming_the_flag(self):
-    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    directory = self.create_tempdir().full_path
+    model_dir = os.path.join(directory, 'run')
+    bad_csv = os.path.join(directory, 'bad.csv')
+    with open(bad_csv, 'w') as f:
+      f.write('a,b\n1,2\n3,n/a\n' + '5,6\n' * 40)
     cases = [
       # Refused by absl while parsing: exit status 2.
       (['--latent_size=abc'], 2, 'error: --latent_size: must be an integer; got abc.'),
@@ -104,7 +108,10 @@ class CommandLineTest(test_util.TestCase):
         1,
         "error: --prior: --prior='vamp' cannot condition",
       ),
+      (['--hidden_units=8,x'], 1, 'error: --hidden_units: must be integers separated by commas'),
       (['--dataset=/no/such/data.csv'], 1, "error: --dataset: '/no/such/data.csv' is neither"),
+      (['--dataset=' + bad_csv], 1, f"error: --dataset: {bad_csv}, line 3, column 'b': 'n/a' is"),
+      (['--dataset=' + bad_csv, '--ignore_columns=c'], 1, 'error: --ignore_columns: no column(s)'),
     ]
     for argv, status, message in cases:
       with self.subTest(argv=argv):
