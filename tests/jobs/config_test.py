@@ -49,7 +49,7 @@ class JobConfigTest(test_util.TestCase):
     self.assertIs(config.jit_compile, False)
     self.assertEqual((config.conditional, config.prior), (True, 'conditional_gaussian'))
     self.assertEqual((config.channels, config.validation_fraction), (3, 0.2))
-    with self.assertRaisesRegex(ValueError, '--hidden_units must be integers'):
+    with self.assertRaisesRegex(ValueError, '`hidden_units` must be integers'):
       train_lib.config_from_flags(_flag_values('--hidden_units=a,b'))
 
   def test_json_round_trip_and_older_files(self):
