@@ -23,8 +23,8 @@ class ApiTest(test_util.TestCase):
   def test_public_names_equal_all(self):
     public = {
       name
-      for name, obj in vars(tfvae).items()
-      if not name.startswith('_') and not inspect.ismodule(obj)
+      for name in dir(tfvae)
+      if not name.startswith('_') and not inspect.ismodule(getattr(tfvae, name))
     }
     exported_non_modules = {n for n in tfvae.__all__ if not inspect.ismodule(getattr(tfvae, n))}
     self.assertEqual(public, exported_non_modules)
@@ -58,6 +58,20 @@ class ApiTest(test_util.TestCase):
         _resolve(name)
     for command in sorted(commands):
       self.assertIsNotNone(importlib.util.find_spec(command), command)
+
+  def test_the_readme_names_the_installed_commands_beside_their_module_form(self):
+    with open(os.path.join(test_util.REPO_ROOT, 'setup.py')) as f:
+      scripts = re.findall(r"'(tfvae-\w+)=(tfvae\.\w+):(\w+)'", f.read())
+    self.assertLen(scripts, 4)
+    with open(os.path.join(test_util.REPO_ROOT, 'README.md')) as f:
+      readme = f.read().splitlines()
+    for command, module, function in scripts:
+      with self.subTest(command=command):
+        self.assertTrue(callable(getattr(importlib.import_module(module), function)))
+        rows = [
+          line for line in readme if f'`{command}`' in line and f'python -m {module}`' in line
+        ]
+        self.assertTrue(rows, f'README names {command} beside python -m {module} on no line')
 
   def test_every_name_of_the_readme_api_table_resolves(self):
     with open(os.path.join(test_util.REPO_ROOT, 'README.md')) as f:

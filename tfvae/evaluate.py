@@ -1,11 +1,11 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Evaluates a trained run: `python -m tfvae.evaluate --model_dir=...`."""
 
-from absl import app
-from absl import flags
-from absl import logging
+import os
 
-from tfvae.jobs import evaluation as evaluation_lib
+from absl import flags
+
+from tfvae.internal import cli
 
 __all__ = ['define_flags', 'main', 'run']
 
@@ -34,32 +34,46 @@ def define_flags(flag_values=flags.FLAGS):
     help='JSON output (default: <model_dir>/evaluation.json).',
     flag_values=flag_values,
   )
-  flags.DEFINE_integer('verbose', default=1, help='Progress bar: 0 or 1.', flag_values=flag_values)
+  flags.DEFINE_integer(
+    'verbose',
+    default=1,
+    help="0: only the output file and the metrics; 1: a progress bar; 2: TensorFlow's logs and "
+    'the traceback of any error.',
+    flag_values=flag_values,
+  )
 
 
 def main(argv):
   """Evaluates the run in --model_dir and prints the metrics (absl entry point)."""
   del argv  # Unused.
-  if not flags.FLAGS['verbosity'].present:
-    logging.set_verbosity(logging.WARNING)
-  results = evaluation_lib.evaluate_run(
-    model_dir=flags.FLAGS.model_dir,
-    num_samples=flags.FLAGS.num_samples,
-    batch_size=flags.FLAGS.batch_size,
-    output=flags.FLAGS.output,
-    verbose=flags.FLAGS.verbose,
-  )
+  from tfvae.data import sources as sources_lib
+  from tfvae.jobs import evaluation as evaluation_lib
+
+  output = flags.FLAGS.output or os.path.join(flags.FLAGS.model_dir, 'evaluation.json')
+  try:
+    results = evaluation_lib.evaluate_run(
+      model_dir=flags.FLAGS.model_dir,
+      num_samples=flags.FLAGS.num_samples,
+      batch_size=flags.FLAGS.batch_size,
+      output=output,
+      verbose=min(flags.FLAGS.verbose, 1),
+    )
+  except sources_lib.DataError as error:
+    raise ValueError(f"`model_dir`: the run's data: {error}") from error
+  print(f'tfvae: wrote {os.path.abspath(output)}')
   names = ('loss', 'reconstruction', 'kl', 'nll', 'bits_per_dim', 'elbo_bits_per_dim')
-  for name in (*names, 'active_units'):
-    if name in results:  # elbo_bits_per_dim: 8-bit likelihoods only.
-      value = results[name]
-      print(f'{name}: {value:.4f}' if isinstance(value, float) else f'{name}: {value}')
+  # elbo_bits_per_dim: 8-bit likelihoods only.
+  values = [(n, results[n]) for n in (*names, 'active_units') if n in results]
+  print(
+    'tfvae: test '
+    + ', '.join(f'{n}={v:.4f}' if isinstance(v, float) else f'{n}={v}' for n, v in values)
+  )
 
 
 def run():
   """Console-script entry point."""
   define_flags()
-  app.run(main)
+  cli.run(main)
 
 
 if __name__ == '__main__':

@@ -1,21 +1,22 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Exports a trained run for TF Serving: `python -m tfvae.export --model_dir=D --export_base=B`."""
 
-from absl import app
 from absl import flags
-from absl import logging
 
-from tfvae.analysis import anomaly as anomaly_lib
-from tfvae.jobs import evaluation as evaluation_lib
+from tfvae.internal import cli
 
-__all__ = ['main', 'run']
+__all__ = ['SCORES', 'main', 'run']
+
+# `tfvae.anomaly.SCORES`, spelled out so that the flags are defined without
+# importing TensorFlow (export_test checks it).
+SCORES = ('complexity', 'elbo', 'log_likelihood', 'reconstruction')
 
 
 def main(argv):
   """Exports `--model_dir` to `--export_base` (run through `absl.app.run`)."""
   del argv  # Unused.
-  if not flags.FLAGS['verbosity'].present:
-    logging.set_verbosity(logging.WARNING)  # TensorFlow logs each file it writes at INFO.
+  from tfvae.jobs import evaluation as evaluation_lib
+
   path = evaluation_lib.export_run(
     model_dir=flags.FLAGS.model_dir,
     export_base=flags.FLAGS.export_base,
@@ -32,7 +33,7 @@ def main(argv):
 def run():
   """Console-script entry point."""
   _define_flags()
-  app.run(main)
+  cli.run(main, aliases={'score': 'anomaly_score'})
 
 
 def _define_flags():
@@ -42,7 +43,7 @@ def _define_flags():
   flags.DEFINE_enum(
     'anomaly_score',
     default=None,
-    enum_values=list(anomaly_lib.SCORES),
+    enum_values=list(SCORES),
     help="Add an `anomaly` signature with this score, its threshold calibrated on the run's "
     'validation split.',
   )
@@ -68,6 +69,11 @@ def _define_flags():
     help='A finished run of python -m tfvae.train (holds model.keras).',
   )
   flags.DEFINE_bool('overwrite', default=False, help='Replace an existing --version.')
+  flags.DEFINE_integer(
+    'verbose',
+    default=1,
+    help="0 or 1: the version written; 2: TensorFlow's logs and the traceback of any error.",
+  )
   flags.DEFINE_integer(
     'version',
     default=None,

@@ -5,15 +5,18 @@ Writes one CSV row per example with each score and whether it exceeds a
 threshold calibrated on the run's validation split (`tfvae.evaluation.score_run`).
 """
 
-from absl import app
 from absl import flags
-from absl import logging
 
-from tfvae.analysis import anomaly as anomaly_lib
-from tfvae.data import sources as sources_lib
-from tfvae.jobs import evaluation as evaluation_lib
+from tfvae.internal import cli
 
-__all__ = ['define_flags', 'main', 'run']
+__all__ = ['SCORES', 'SPLITS', 'define_flags', 'main', 'run']
+
+# `tfvae.anomaly.SCORES` and `tfvae.sources.SPLITS`, spelled out so that the
+# flags are defined without importing TensorFlow (score_test checks them).
+SCORES = ('complexity', 'elbo', 'log_likelihood', 'reconstruction')
+SPLITS = ('train', 'validation', 'test')
+# Arguments of the library functions the command calls, and the flags that set them.
+_ALIASES = {'name': 'dataset', 'spec': 'dataset', 'score': 'scores'}
 
 
 def define_flags(flag_values=flags.FLAGS):
@@ -53,16 +56,23 @@ def define_flags(flag_values=flags.FLAGS):
   flags.DEFINE_multi_enum(
     'scores',
     default=['log_likelihood'],
-    enum_values=list(anomaly_lib.SCORES),
+    enum_values=list(SCORES),
     help='Scores to compute (repeat the flag for several).',
     flag_values=flag_values,
   )
   flags.DEFINE_multi_enum(
     'splits',
     default=None,
-    enum_values=list(sources_lib.SPLITS),
+    enum_values=list(SPLITS),
     help="Splits to score (repeat for several). Default: test for the run's data, all three "
     'for another --dataset.',
+    flag_values=flag_values,
+  )
+  flags.DEFINE_integer(
+    'verbose',
+    default=1,
+    help="0 or 1: the output file and the thresholds; 2: TensorFlow's logs and the traceback "
+    'of any error.',
     flag_values=flag_values,
   )
 
@@ -70,28 +80,34 @@ def define_flags(flag_values=flags.FLAGS):
 def main(argv):
   """Scores as the flags say (absl entry point)."""
   del argv  # Unused.
-  if not flags.FLAGS['verbosity'].present:
-    logging.set_verbosity(logging.WARNING)
-  splits = flags.FLAGS.splits or (['test'] if flags.FLAGS.dataset is None else sources_lib.SPLITS)
-  result = evaluation_lib.score_run(
-    flags.FLAGS.model_dir,
-    scores=flags.FLAGS.scores,
-    splits=splits,
-    dataset=flags.FLAGS.dataset,
-    false_positive_rate=flags.FLAGS.false_positive_rate,
-    num_samples=flags.FLAGS.num_samples,
-    batch_size=flags.FLAGS.batch_size,
-    output=flags.FLAGS.output,
-  )
+  from tfvae.data import sources as sources_lib
+  from tfvae.jobs import evaluation as evaluation_lib
+
+  splits = flags.FLAGS.splits or (['test'] if flags.FLAGS.dataset is None else SPLITS)
+  try:
+    result = evaluation_lib.score_run(
+      flags.FLAGS.model_dir,
+      scores=flags.FLAGS.scores,
+      splits=splits,
+      dataset=flags.FLAGS.dataset,
+      false_positive_rate=flags.FLAGS.false_positive_rate,
+      num_samples=flags.FLAGS.num_samples,
+      batch_size=flags.FLAGS.batch_size,
+      output=flags.FLAGS.output,
+    )
+  except sources_lib.DataError as error:
+    if flags.FLAGS.dataset is not None:
+      raise ValueError(f'`dataset`: {error}') from error
+    raise ValueError(f"`model_dir`: the run's data: {error}") from error
   print(f'tfvae: scored {result["num_examples"]} examples into {result["output"]}')
-  for score, value in result['thresholds'].items():
-    print(f'{score}: threshold {value:.4f}')
+  thresholds = result['thresholds'].items()
+  print('tfvae: thresholds ' + ', '.join(f'{s}={v:.4f}' for s, v in thresholds))
 
 
 def run():
   """Console-script entry point."""
   define_flags()
-  app.run(main)
+  cli.run(main, aliases=_ALIASES)
 
 
 if __name__ == '__main__':

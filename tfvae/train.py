@@ -3,21 +3,23 @@
 
 Its flags are the fields of `tfvae.config.JobConfig` (same names, same
 defaults, same help), plus where the run goes: `--model_dir`,
-`--export_base` and `--verbose`.
+`--export_base` and `--verbose`. Defining them imports no TensorFlow (the
+job is imported in `main`), so `--help` answers at once.
 """
 
 import dataclasses
+import os
 import typing
 
-from absl import app
 from absl import flags
-from absl import logging
 
+from tfvae.internal import cli
 from tfvae.jobs import config as config_lib
-from tfvae.jobs import experiment as experiment_lib
 
 __all__ = ['config_from_flags', 'define_flags', 'main', 'run']
 
+# Arguments of the library functions the job calls, and the flags that set them.
+_ALIASES = {'name': 'dataset', 'spec': 'dataset'}
 # `jit_compile`, and any other optional yes/no option, as a three-way flag.
 _TRISTATE = {'auto': None, 'true': True, 'false': False}
 
@@ -42,7 +44,11 @@ def define_flags(flag_values=flags.FLAGS):
     flag_values=flag_values,
   )
   flags.DEFINE_integer(
-    'verbose', default=1, help='Keras progress output: 0, 1 or 2.', flag_values=flag_values
+    'verbose',
+    default=1,
+    help='0: only where the run goes and its test metrics; 1: Keras progress bars; 2: one line '
+    "per epoch, TensorFlow's logs and the traceback of any error.",
+    flag_values=flag_values,
   )
 
 
@@ -60,7 +66,7 @@ def config_from_flags(flag_values=flags.FLAGS) -> config_lib.JobConfig:
         value = tuple(int(v) for v in value)
       except ValueError:
         raise ValueError(
-          f'--{field.name} must be integers separated by commas; got {",".join(value)}.'
+          f'`{field.name}` must be integers separated by commas; got {",".join(value)}.'
         ) from None
     options[field.name] = value
   return config_lib.JobConfig(**options)
@@ -69,24 +75,27 @@ def config_from_flags(flag_values=flags.FLAGS) -> config_lib.JobConfig:
 def main(argv):
   """Trains as the flags say (absl entry point)."""
   del argv  # Unused.
-  if not flags.FLAGS['verbosity'].present:
-    logging.set_verbosity(logging.WARNING)  # TensorFlow logs every checkpoint at INFO.
+  from tfvae.data import sources as sources_lib
+  from tfvae.jobs import experiment as experiment_lib
+
+  config = config_from_flags()
+  verbose = flags.FLAGS.verbose
+  model_dir = flags.FLAGS.model_dir or experiment_lib.default_model_dir(config.dataset)
   try:
-    config = config_from_flags()
-  except ValueError as error:
-    raise app.UsageError(str(error)) from None
-  experiment_lib.train(
-    config,
-    model_dir=flags.FLAGS.model_dir,
-    export_base=flags.FLAGS.export_base,
-    verbose=flags.FLAGS.verbose,
-  )
+    metrics = experiment_lib.train(
+      config, model_dir=model_dir, export_base=flags.FLAGS.export_base, verbose=verbose
+    )
+  except sources_lib.DataError as error:
+    raise ValueError(f'`dataset`: {error}') from error
+  if not verbose:  # At verbose >= 1 the job says both as it goes.
+    print(f'tfvae: wrote the run to {os.path.abspath(model_dir)}')
+    print('tfvae: test ' + ', '.join(f'{k}={v:.3f}' for k, v in metrics.items()))
 
 
 def run():
   """Console-script entry point."""
   define_flags()
-  app.run(main)
+  cli.run(main, aliases=_ALIASES)
 
 
 def _define(field, hint, flag_values):

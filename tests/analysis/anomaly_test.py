@@ -1,6 +1,8 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Tests for tfvae.anomaly: scores against exact densities, calibrated thresholds, AUROC."""
 
+import warnings
+
 import numpy as np
 import tensorflow as tf
 from scipy import stats
@@ -141,6 +143,19 @@ class CalibrationTest(test_util.TestCase):
       threshold = anomaly.calibrate(scores, rate)
       self.assertEqual(anomaly.flag(scores, threshold).sum(), int(np.floor(rate * 1000)))
       self.assertEqual(anomaly.flag(scores, threshold.value).sum(), int(np.floor(rate * 1000)))
+
+  def test_a_rate_the_calibration_set_cannot_resolve_warns(self):
+    scores = np.arange(9.0)  # 9 examples resolve rates down to 1/10.
+    with self.assertWarnsRegex(
+      UserWarning,
+      r'`false_positive_rate`=0.05 is below .* 9 .* smallest reachable rate; pass a '
+      r'rate >= 0.1 or calibrate on at least 19 examples',
+    ):
+      threshold = anomaly.calibrate(scores, 0.05)
+    self.assertEqual(threshold.value, 8.0)
+    with warnings.catch_warnings():
+      warnings.simplefilter('error')
+      anomaly.calibrate(scores, 0.1)
 
   def test_bad_calibration(self):
     with self.assertRaisesRegex(ValueError, 'false_positive_rate'):

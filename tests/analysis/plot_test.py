@@ -44,6 +44,18 @@ class FigureTest(test_util.TestCase):
         plot(path, *args, figsize=(3, 2), dpi=50)
         self.assertEqual(read_png(path).shape, (100, 150, 4))
 
+  def test_samples_name_their_rows(self):
+    images = np.ones((6, 4, 6, 1), np.float32)  # White images: only the names are dark.
+    unnamed = read_png(plot_lib.plot_samples(self._path('u'), images, 2, row_labels=['', '', '']))
+    named = read_png(
+      plot_lib.plot_samples(self._path('n'), images, 2, row_labels=['ant', 'b', 'c'])
+    )
+    margin = slice(0, int(0.18 * named.shape[1]))
+    self.assertEqual(unnamed[:, margin, :3].min(), 255)
+    self.assertLess(named[:, margin, :3].min(), 128)
+    with self.assertRaisesRegex(ValueError, '`row_labels` names 2 rows of 3'):
+      plot_lib.plot_samples(self._path('x'), images, 2, row_labels=['a', 'b'])
+
   def test_reconstructions_show_the_pairs_grid(self):
     x = np.zeros((3, 4, 6, 1), np.float32)
     reconstructions = np.ones_like(x)

@@ -187,6 +187,35 @@ class ImageFolderTest(SplitTestMixin, test_util.TestCase):
     info = sources_lib.open_source(root).scan()
     self.assertEqual(info.num_examples, {'train': 24, 'validation': 6, 'test': 12})
 
+  def test_sample_spreads_over_classes_in_folder_order(self):
+    root = self.create_tempdir().full_path
+    labels = np.repeat([0, 1, 2], [30, 8, 4])  # In folder order, the largest class first.
+    _write_folder(root, _images(42), labels, class_names=('ant', 'bee', 'cat'))
+    source = sources_lib.open_source(root, validation_fraction=0, test_fraction=0.1)
+    self.assertEqual(source.take('train', 9)[1].tolist(), [0] * 9)
+    x, y = source.sample('train', 9, seed=3)
+    self.assertEqual(y.tolist(), [0, 1, 2] * 3)
+    train_x, train_y = source.take('train', 100)
+    written = {row.tobytes(): label for row, label in zip(train_x, train_y)}
+    self.assertEqual([written[row.tobytes()] for row in x], y.tolist())  # Real examples.
+    again, _ = source.sample('train', 9, seed=3)
+    self.assertAllEqual(again, x)
+    other, _ = source.sample('train', 9, seed=4)
+    self.assertNotAllEqual(other, x)
+    # A class smaller than its share gives what it has.
+    _, y = source.sample('train', 30, seed=3)
+    self.assertEqual(np.bincount(y).tolist(), [10, *np.bincount(train_y)[1:].tolist()])
+    self.assertLess(np.bincount(train_y)[1], 10)
+    # Without labels: a random draw, not the first files.
+    unlabeled = self.create_tempdir().full_path
+    _write_folder(unlabeled, _images(40))
+    source = sources_lib.open_source(unlabeled, validation_fraction=0, test_fraction=0.1)
+    first, _ = source.take('train', 8)
+    drawn, labels = source.sample('train', 8, seed=0)
+    self.assertIsNone(labels)
+    self.assertNotAllEqual(drawn, first)
+    self.assertLen({row.tobytes() for row in drawn}, 8)
+
   def test_unlabeled_folder_and_jpeg(self):
     root = self.create_tempdir().full_path
     images = np.repeat(np.repeat(_images(12, (2, 3, 1)), 4, axis=1), 4, axis=2)  # Smooth: 8x12.
@@ -322,6 +351,17 @@ class TFRecordTest(SplitTestMixin, test_util.TestCase):
       self.assertAllEqual(got_x, x[part])  # Exact: PNG of round(x * 255) is lossless.
       self.assertAllEqual(got_y, labels[part])
       self.assertAllEqual(_everything(source, split)[0], x[part])  # take() is dataset()'s order.
+
+  def test_a_table_of_any_real_values_is_written_raw(self):
+    directory = self.create_tempdir().full_path
+    x = np.random.default_rng(2).normal(size=(30, 5)).astype(np.float32) * 100
+    sources_lib.write_tfrecords(os.path.join(directory, 't-train'), x[:24], np.arange(24) % 2)
+    sources_lib.write_tfrecords(os.path.join(directory, 't-test'), x[24:], np.arange(6) % 2)
+    source = sources_lib.open_source(os.path.join(directory, '*.tfrecord'), validation_fraction=0)
+    info = source.scan()
+    self.assertEqual((info.kind, info.event_shape, info.value_range), ('table', (5,), 'real'))
+    self.assertAllEqual(source.take('train', 100)[0], x[:24])
+    self.assertAllEqual(source.take('test', 100)[0], x[24:])
 
   def test_validation_is_held_out_of_train_files(self):
     directory, x, _ = self._write('raw', num_train=200)
@@ -492,7 +532,7 @@ class CsvTest(SplitTestMixin, test_util.TestCase):
   @test_util.parameterized.named_parameters(
     ('text', '1.5,abc,0', r"line 4, column 'b': 'abc' is not a finite number"),
     ('missing', '1.5,,0', r"line 4, column 'b': missing"),
-    ('few', '1.5,2', r'line 4: 2 field\(s\); the header has 3'),
+    ('few', '1.5,2', r"line 4: 2 field\(s\) separated by ','; the header has 3"),
     ('many', '1.5,2,0,9', r'line 4: 4 field\(s\)'),
     ('label', '1.5,2,-1', r"line 4, column 'label': '-1' is not a label"),
     ('float_label', '1.5,2,1.5', r"line 4, column 'label': '1.5' is not a label"),
@@ -516,6 +556,48 @@ class CsvTest(SplitTestMixin, test_util.TestCase):
     _write_csv(path, ['1', '2'], [[3, 4]])
     with self.assertRaisesRegex(sources_lib.DataError, 'header row with column names is required'):
       sources_lib.open_source(path)
+
+  def test_columns_to_read_skip_ids_and_text(self):
+    path = os.path.join(self.create_tempdir().full_path, 'people.csv')
+    rows = [[f'id-{i}', i * 0.5, f'note {i}', -i, i % 2] for i in range(40)]
+    _write_csv(path, ['id', 'a', 'note', 'b', 'label'], rows)
+    options = dict(validation_fraction=0.2, test_fraction=0.3)
+    with self.assertRaisesRegex(sources_lib.DataError, "column 'id': 'id-"):
+      sources_lib.open_source(path, **options).scan()
+    for columns in (dict(ignore_columns=['id', 'note']), dict(feature_columns='a, b')):
+      with self.subTest(**columns):
+        source = sources_lib.open_source(path, **columns, **options)
+        info = source.scan()
+        self.assertEqual((info.feature_names, info.num_classes), (['a', 'b'], 2))
+        x, y = source.take('test', 100)
+        self.assertAllEqual(x[:, 1], -2 * x[:, 0])
+        self.assertAllEqual(y, (x[:, 0] * 2).astype(int) % 2)
+    with self.assertRaisesRegex(ValueError, r"`ignore_columns`: no column\(s\) \['ID'\]"):
+      sources_lib.open_source(path, ignore_columns=['ID'])
+    with self.assertRaisesRegex(ValueError, 'not both'):
+      sources_lib.open_source(path, feature_columns=['a'], ignore_columns=['id'])
+    with self.assertRaisesRegex(ValueError, '`feature_columns` applies to CSV'):
+      sources_lib.open_source('digits', feature_columns=['a'])
+
+  @test_util.parameterized.named_parameters(('semicolon', ';'), ('tab', '\t'), ('bar', '|'))
+  def test_the_delimiter_is_the_one_the_header_shows(self, delimiter):
+    path = os.path.join(self.create_tempdir().full_path, 'eu.csv')
+    with open(path, 'w') as f:
+      f.write(delimiter.join(['a', 'b', 'label']) + '\n')
+      for i in range(40):
+        f.write(delimiter.join([str(i), str(i * 0.25), str(i % 3)]) + '\n')
+    source = sources_lib.open_source(path, validation_fraction=0.2, test_fraction=0.3)
+    info = source.scan()
+    self.assertEqual((info.feature_names, info.num_classes), (['a', 'b'], 3))
+    x, y = source.take('train', 100)
+    self.assertAllEqual(x[:, 1], x[:, 0] / 4)
+    self.assertAllEqual(y, x[:, 0].astype(int) % 3)
+    with open(path, 'a') as f:
+      f.write('1,2,0\n')  # Another delimiter in one line.
+    with self.assertRaisesRegex(
+      sources_lib.DataError, re.escape(f'line 42: 1 field(s) separated by {delimiter!r}')
+    ):
+      sources_lib.open_source(path).scan()
 
   def test_tables_are_not_binarized_or_resized(self):
     path = os.path.join(self.create_tempdir().full_path, 't.csv')

@@ -55,7 +55,7 @@ class JobConfigTest(test_util.TestCase):
     self.assertEqual(
       (eight_bit.likelihood, eight_bit.likelihood_components), ('discretized_logistic', 5)
     )
-    with self.assertRaisesRegex(ValueError, '--hidden_units must be integers'):
+    with self.assertRaisesRegex(ValueError, '`hidden_units` must be integers'):
       train_lib.config_from_flags(_flag_values('--hidden_units=a,b'))
 
   def test_json_round_trip_and_older_files(self):
@@ -134,6 +134,32 @@ class JobConfigTest(test_util.TestCase):
       config_lib.JobConfig(likelihood_components=2).resolve(_IMAGES)
     with self.assertRaisesRegex(ValueError, "use `likelihood`='gaussian'"):
       config_lib.JobConfig(likelihood='discretized_logistic').resolve(_TABLE)
+
+  def test_conditional_on_a_single_class_warns(self):
+    one_class = _IMAGES._replace(num_classes=1)
+    with self.assertWarnsRegex(UserWarning, '`conditional`: digits holds a single class'):
+      config_lib.JobConfig(conditional=True).resolve(one_class)
+
+  def test_choices_spelled_out_are_the_models_and_commands_own(self):
+    # config.py, score.py and export.py spell these out so that their flags
+    # are defined without importing TensorFlow.
+    from tfvae import export as export_lib
+    from tfvae import score as score_lib
+    from tfvae.analysis import anomaly
+    from tfvae.model import decoder
+    from tfvae.model import encoder
+    from tfvae.model import factory
+    from tfvae.model import vae
+
+    choices = {f.name: f.metadata['choices'] for f in dataclasses.fields(config_lib.JobConfig)}
+    self.assertEqual(choices['architecture'], encoder.ARCHITECTURES)
+    self.assertEqual(choices['posterior'], encoder.POSTERIORS)
+    self.assertEqual(choices['likelihood'], decoder.LIKELIHOODS)
+    self.assertEqual(choices['objective'], vae.OBJECTIVES)
+    self.assertEqual(choices['prior'], factory.PRIORS)
+    self.assertEqual(score_lib.SCORES, anomaly.SCORES)
+    self.assertEqual(export_lib.SCORES, anomaly.SCORES)
+    self.assertEqual(score_lib.SPLITS, sources_lib.SPLITS)
 
 
 if __name__ == '__main__':

@@ -196,8 +196,30 @@ class FileSourcesTest(test_util.TestCase):
     # The test split is scored once at the end, as evaluate scores it again.
     evaluation = tfvae.evaluation.evaluate_run(model_dir, num_samples=4, verbose=0)
     self.assertAllClose(evaluation['loss'], metrics['loss'], rtol=0.05)
-    samples = tf.io.decode_png(tf.io.read_file(os.path.join(model_dir, 'samples.png')))
-    self.assertEqual(samples.shape, (4 * (2 * 9 + 1), 4 * (8 * 9 + 1), 1))  # A row per class.
+    with open(os.path.join(model_dir, 'class_names.json')) as f:
+      self.assertEqual(json.load(f), ['cat', 'dog'])
+
+  def test_figures_draw_every_class_and_name_the_rows(self):
+    # Class folders read in folder order, the first class the largest: the
+    # first examples of the split are all of it.
+    root = self.create_tempdir().full_path
+    for name, count, value in (('ant', 40, 0), ('bee', 16, 1), ('cat', 12, 2)):
+      os.makedirs(os.path.join(root, name))
+      image = np.zeros((8, 8, 1), np.uint8)
+      image[:, : 4 * value] = 255  # Black, left half white, white.
+      for i in range(count):
+        tf.io.write_file(os.path.join(root, name, f'{i:03d}.png'), tf.io.encode_png(image))
+    model_dir, _ = self._run(root, conditional=True, epochs=1, validation_fraction=0.3)
+    with open(os.path.join(model_dir, 'class_names.json')) as f:
+      self.assertEqual(json.load(f), ['ant', 'bee', 'cat'])
+    # The inputs of reconstructions.png (its top row, 4x, 1 pixel apart): one of
+    # each class first, then round again.
+    grid = tf.io.decode_png(tf.io.read_file(os.path.join(model_dir, 'reconstructions.png')))
+    tiles = [grid[4:36, 4 * (1 + 9 * i) : 4 * (9 + 9 * i)].numpy() / 255 for i in range(10)]
+    self.assertEqual([round(2 * tile.mean()) for tile in tiles[:6]], [0, 1, 2, 0, 1, 2])
+    # samples.png names its rows (plot_test checks that the names are drawn).
+    samples = tf.io.decode_png(tf.io.read_file(os.path.join(model_dir, 'samples.png'))).numpy()
+    self.assertLess(samples[:, : int(0.18 * samples.shape[1]), :3].min(), 128)  # Text.
 
   def test_conditional_job_on_digits_serves_and_needs_labels(self):
     model_dir, _ = self._run('digits', conditional=True, prior='conditional_gaussian')

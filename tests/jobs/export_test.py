@@ -103,9 +103,10 @@ class MainJobExportTest(test_util.TestCase):
       'from unittest import mock\n'
       'from absl import flags\n'
       'from tfvae import train\n'
+      'from tfvae.jobs import experiment\n'
       'train.define_flags()\n'
       "flags.FLAGS(['train', '--export_base=/models/tfvae', '--epochs=1'])\n"
-      "with mock.patch.object(train.experiment_lib, 'train') as run:\n"
+      "with mock.patch.object(experiment, 'train') as run:\n"
       '  train.main([])\n'
       "print(run.call_args.kwargs['export_base'])\n"
     )

@@ -31,6 +31,7 @@ al. (2020).
 
 import json
 import math
+import warnings
 import weakref
 from typing import NamedTuple
 
@@ -241,31 +242,53 @@ def scores(
     spec = batches.element_spec
     png_code_length(tf.zeros([1, *(spec[0] if isinstance(spec, tuple) else spec).shape[1:]]))
 
-  compute = _score_function(vae, score)
+  spec = batches.element_spec
+  compute = _score_function(vae, score, (spec[0] if isinstance(spec, tuple) else spec).shape)
   results = []
   for i, batch in enumerate(batches):
     batch_x, batch_c = batch if isinstance(batch, tuple) else (batch, None)
-    if batch_c is not None:
-      batch_c = conditioning_lib.as_condition(batch_c, vae.condition_size)
+    inputs = [tf.cast(batch_x, tf.float32)]
+    if vae.condition_size:
+      inputs.append(conditioning_lib.as_condition(batch_c, vae.condition_size))
     batch_seed = tf.random.experimental.stateless_fold_in(base_seed, i)
-    scored = compute(tf.cast(batch_x, tf.float32), batch_c, tf.constant(num_samples), batch_seed)
+    scored = compute(*inputs, tf.constant(num_samples, tf.int32), tf.cast(batch_seed, tf.int32))
     results.append(scored.numpy())
   return np.concatenate(results).astype(np.float64)
 
 
-# One traced scoring function per model and score, kept while the model lives.
+# One traced scoring function per model, score and example shape, kept while
+# the model lives. Each is traced once, for any batch size (its signature).
 _SCORE_FUNCTIONS = weakref.WeakKeyDictionary()
 
 
-def _score_function(vae, score):
+def _score_function(vae, score, x_shape):
   functions = _SCORE_FUNCTIONS.setdefault(vae, {})
-  if score not in functions:
+  key = (score, tuple(x_shape[1:]))
+  if key not in functions:
+    signature = [tf.TensorSpec([None, *x_shape[1:]], tf.float32)]
+    if vae.condition_size:
+      signature.append(tf.TensorSpec([None, vae.condition_size], tf.float32))
+    signature += [tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int32)]
+    functions[key] = tf.function(_ScoreBatch(vae, score), input_signature=signature)
+  return functions[key]
 
-    def compute(x, condition, num_samples, seed):
-      return score_batch(score, x, *vae.networks.at(x, condition), num_samples, seed)
 
-    functions[score] = tf.function(compute, reduce_retracing=True)
-  return functions[score]
+class _ScoreBatch:
+  """One model's score of a batch: `(x, [condition,] num_samples, seed) -> [batch]`.
+
+  An object rather than a closure: TensorFlow counts the traces of closures
+  of the same code together, and would warn of retracing when several models
+  (or scores) are each traced once.
+  """
+
+  def __init__(self, vae, score):
+    self._vae = vae
+    self._score = score
+
+  def __call__(self, x, *condition_num_samples_seed):
+    *condition, num_samples, seed = condition_num_samples_seed
+    condition = condition[0] if condition else None
+    return score_batch(self._score, x, *self._vae.networks.at(x, condition), num_samples, seed)
 
 
 def calibrate(
@@ -289,6 +312,10 @@ def calibrate(
   Returns:
     A `Threshold`.
 
+  A rate below `1 / (n + 1)` cannot be told apart from it: the threshold is
+  then the largest normal score, and a warning names the smallest reachable
+  rate.
+
   Raises:
     ValueError: on empty or non-finite scores, or a rate outside (0, 1).
 
@@ -304,6 +331,15 @@ def calibrate(
   if not 0.0 < rate < 1.0:
     raise ValueError(f'`false_positive_rate` must lie in (0, 1); got {false_positive_rate!r}.')
   checks.check_choice(score, SCORES, 'score')
+  smallest = 1.0 / (values.size + 1)
+  if rate < smallest:
+    warnings.warn(
+      f'`false_positive_rate`={rate:g} is below what {values.size} normal examples can resolve: '
+      f'the threshold is their largest score, which fresh normal data exceed at a rate of about '
+      f'1/(n+1) = {smallest:.3g}, the smallest reachable rate; pass a rate >= {smallest:.3g} or '
+      f'calibrate on at least {math.ceil(1 / rate) - 1} examples.',
+      stacklevel=3,
+    )
   k = int(math.floor(rate * values.size))
   value = float(np.sort(values)[values.size - 1 - k])
   return Threshold(score, value, rate, int(num_samples), int(values.size))

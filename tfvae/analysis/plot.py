@@ -96,6 +96,7 @@ def plot_samples(
   title: str = 'samples from the prior',
   figsize=(6.0, 6.0),
   dpi: int = _DPI,
+  row_labels=None,
 ) -> str:
   """Writes a grid of images (e.g. `vae.sample(64)`) as a PNG.
 
@@ -110,12 +111,16 @@ def plot_samples(
       Default value: `(6.0, 6.0)`.
     dpi: pixels per inch; the PNG is `figsize * dpi` pixels.
       Default value: `100`.
+    row_labels: a name for each row, written left of it (a conditional
+      VAE's class names, one row per class).
+      Default value: `None`: no names.
 
   Returns:
     `path`.
 
   Raises:
     ImportError: if matplotlib is missing.
+    ValueError: if `row_labels` does not name every row.
 
   #### Examples
 
@@ -127,8 +132,19 @@ def plot_samples(
   """
   grid = grid_lib.make_grid(images, num_columns=num_columns)
   figure = _figure(figsize, dpi)
-  axes = figure.add_axes([0.02, 0.02, 0.96, 0.9])
+  if row_labels is None:
+    axes = figure.add_axes([0.02, 0.02, 0.96, 0.9])
+  else:
+    row_labels = [str(label) for label in row_labels]
+    num_rows = -(-len(images) // num_columns)
+    if len(row_labels) != num_rows:
+      raise ValueError(f'`row_labels` names {len(row_labels)} rows of {num_rows}.')
+    axes = figure.add_axes([0.2, 0.02, 0.78, 0.9])
   _show_image(axes, grid)
+  if row_labels is not None:
+    height = (grid.shape[0] - 1) / num_rows
+    for i, label in enumerate(row_labels):
+      axes.text(-4, (i + 0.5) * height, label, ha='right', va='center', fontsize=8)
   figure.suptitle(title, fontsize=10)
   return _save(figure, path, dpi)
 
@@ -253,6 +269,7 @@ def plot_latent_scatter(
   labels=None,
   figsize=(6.0, 5.0),
   dpi: int = _DPI,
+  class_names=None,
 ) -> str:
   """Writes a scatter plot of latent codes (posterior means), coloured by label.
 
@@ -270,6 +287,8 @@ def plot_latent_scatter(
       Default value: `(6.0, 5.0)`.
     dpi: pixels per inch; the PNG is `figsize * dpi` pixels.
       Default value: `100`.
+    class_names: the name of each label (`class_names[label]`), for the legend.
+      Default value: `None`: the labels themselves.
 
   Returns:
     `path`.
@@ -311,10 +330,14 @@ def plot_latent_scatter(
         s=4,
         alpha=0.6,
         color=colormap(i % colormap.N),
-        label=str(label),
+        label=str(label if class_names is None else class_names[int(label)]),
       )
     axes.legend(
-      loc='center left', bbox_to_anchor=(1.02, 0.5), markerscale=3, fontsize=8, title='label'
+      loc='center left',
+      bbox_to_anchor=(1.02, 0.5),
+      markerscale=3,
+      fontsize=8,
+      title='label' if class_names is None else 'class',
     )
   axes.set_xlabel(names[0])
   axes.set_ylabel(names[1])
@@ -444,6 +467,7 @@ def write_figures(
   figures=FIGURES,
   num_samples: int = 64,
   condition=None,
+  class_names=None,
 ) -> dict:
   """Writes the figures that apply to a model, as `<directory>/<figure>.png`.
 
@@ -471,6 +495,9 @@ def write_figures(
       Default value: `64`.
     condition: for a conditional VAE, the conditions of `x`.
       Default value: `None`.
+    class_names: the name of each class (label), for the rows of a
+      conditional VAE's `samples` and the legend of `latent_scatter`.
+      Default value: `None`: the labels.
 
   Returns:
     `dict` from figure name to the path written.
@@ -509,9 +536,13 @@ def write_figures(
       num_columns = max(1, num_samples // model.condition_size)
       classes = np.repeat(np.eye(model.condition_size, dtype=np.float32), num_columns, axis=0)
       samples = np.asarray(model.sample(condition=classes, seed=seed))
+      rows = class_names if class_names is not None else range(model.condition_size)
     else:
       samples = np.asarray(model.sample(num_samples, seed=seed))
-    written['samples'] = plot_samples(path('samples'), samples, num_columns=num_columns)
+      rows = None
+    written['samples'] = plot_samples(
+      path('samples'), samples, num_columns=num_columns, row_labels=rows
+    )
   if (
     'latent_manifold' in figures and images and model.latent_size == 2 and not model.condition_size
   ):
@@ -519,7 +550,9 @@ def write_figures(
   if {'latent_scatter', 'kl_per_dimension'} & set(figures):
     means, kl = posterior_summary(model, x, condition=condition)
     if 'latent_scatter' in figures and means.shape[1] >= 2:
-      written['latent_scatter'] = plot_latent_scatter(path('latent_scatter'), means, labels)
+      written['latent_scatter'] = plot_latent_scatter(
+        path('latent_scatter'), means, labels, class_names=class_names
+      )
     if 'kl_per_dimension' in figures and kl is not None:
       written['kl_per_dimension'] = plot_kl_per_dimension(path('kl_per_dimension'), kl)
   return written

@@ -15,71 +15,118 @@ __all__ = [
 ]
 
 
-def read_header(path):
-  """The column names in the first line of the CSV file at `path`."""
+# Delimiters a header may show; the most frequent in the header line is used.
+DELIMITERS = (',', ';', '\t', '|')
+
+
+def read_header(path, delimiter=None):
+  """`(column names, delimiter)` of the CSV file at `path`, from its first line.
+
+  Args:
+    path: the file.
+    delimiter: the field delimiter.
+      Default value: `None`: the one of `DELIMITERS` that the header line
+      shows most often (`,` if it shows none).
+  """
   try:
     with tf.io.gfile.GFile(path, 'r') as f:
-      header = next(csv.reader([f.readline()]), [])
+      line = f.readline()
   except (OSError, UnicodeDecodeError, tf.errors.OpError) as e:
     raise file_sources.DataError(f'{path}: cannot read its header: {e}') from None
-  return [name.strip() for name in header]
+  if delimiter is None:
+    delimiter = max(DELIMITERS, key=line.count) if any(d in line for d in DELIMITERS) else ','
+  header = next(csv.reader([line], delimiter=delimiter), [])
+  return [name.strip() for name in header], delimiter
 
 
 class CsvFormat(file_sources.RecordFormat):
-  """CSV files with one header; every column but the label is a float feature."""
+  """CSV files with one header; the feature columns are floats, the label an integer.
+
+  The field delimiter is the one the header shows (`,`, `;`, tab or `|`).
+  Every column but the label is a feature unless `feature_columns` names
+  them or `ignore_columns` leaves some out (IDs, text); columns that are
+  neither are not read.
+  """
 
   vectorized = True
 
-  def __init__(self, paths, label_column):
-    self.header = read_header(paths[0])
+  def __init__(self, paths, label_column, feature_columns=None, ignore_columns=None):
+    self.header, self.delimiter = read_header(paths[0])
     if not self.header or not any(self.header):
       raise file_sources.DataError(f'{paths[0]}: line 1 must be a header of column names.')
     if all(_is_number(name) for name in self.header):
       raise file_sources.DataError(
-        f'{paths[0]}: line 1 ({",".join(self.header)}) looks like data; a header row with '
-        'column names is required.'
+        f'{paths[0]}: line 1 ({self.delimiter.join(self.header)}) looks like data; a header row '
+        'with column names is required.'
       )
     duplicates = sorted({name for name in self.header if self.header.count(name) > 1})
     if duplicates:
       raise file_sources.DataError(f'{paths[0]}: duplicate column names {duplicates}.')
     for path in paths[1:]:
-      header = read_header(path)
+      header, delimiter = read_header(path)
+      if delimiter != self.delimiter:
+        raise file_sources.DataError(
+          f'{path}: its header separates fields by {delimiter!r}, that of {paths[0]} by '
+          f'{self.delimiter!r}.'
+        )
       if header != self.header:
         raise file_sources.DataError(
           f'{path}: header {header} differs from {self.header}, the header of {paths[0]}.'
         )
-    if label_column is None and 'label' in self.header:
+    for name, columns in (('feature_columns', feature_columns), ('ignore_columns', ignore_columns)):
+      missing = [c for c in columns or () if c not in self.header]
+      if missing:
+        raise ValueError(
+          f'`{name}`: no column(s) {missing} in {paths[0]}, whose columns are {self.header}'
+          + (f' (delimiter {self.delimiter!r}).' if self.delimiter != ',' else '.')
+        )
+    ignored = set(ignore_columns or ())
+    if label_column is None and 'label' in self.header and 'label' not in ignored:
       label_column = 'label'
     if label_column is not None and label_column not in self.header:
       raise ValueError(f'`label_column`: no column {label_column!r} in {self.header}.')
     self.label_index = None if label_column is None else self.header.index(label_column)
-    self.feature_index = [i for i in range(len(self.header)) if i != self.label_index]
+    if feature_columns:
+      self.feature_index = [self.header.index(c) for c in feature_columns]
+    else:
+      self.feature_index = [
+        i for i, name in enumerate(self.header) if i != self.label_index and name not in ignored
+      ]
+    if self.label_index in self.feature_index:
+      raise ValueError(f'`feature_columns` must not name the label column {label_column!r}.')
     self.feature_names = [self.header[i] for i in self.feature_index]
     if not self.feature_index:
       raise file_sources.DataError(f'{paths[0]}: no feature columns besides the label.')
     self.has_label = self.label_index is not None
-    self._defaults = [
-      tf.int64 if i == self.label_index else tf.float32 for i in range(len(self.header))
-    ]
+    # The columns read, in file order, and where each lands in a record.
+    self._columns = sorted(self.feature_index + ([self.label_index] if self.has_label else []))
+    self._position = {column: i for i, column in enumerate(self._columns)}
+    self._defaults = [tf.int64 if i == self.label_index else tf.float32 for i in self._columns]
     self._moments = file_sources.Moments()
     self._max_label = -1
 
   def reader(self, path):
-    return tf.data.experimental.CsvDataset(path, self._defaults, header=True)
+    # Selected columns are read from lines of any length: select only when
+    # some are left out, so that a short or long line is an error otherwise.
+    selected = self._columns if len(self._columns) < len(self.header) else None
+    return tf.data.experimental.CsvDataset(
+      path, self._defaults, header=True, field_delim=self.delimiter, select_cols=selected
+    )
 
   def decode_batch(self, batch):
     columns = batch['record']
-    decoded = {'x': tf.stack([columns[i] for i in self.feature_index], axis=1)}
+    decoded = {'x': tf.stack([columns[self._position[i]] for i in self.feature_index], axis=1)}
     if self.has_label:
-      decoded['y'] = columns[self.label_index]
+      decoded['y'] = columns[self._position[self.label_index]]
     return decoded
 
   def scan_chunk(self, records, split_ids):
-    x = tf.stack([records[i] for i in self.feature_index], axis=1)
+    x = tf.stack([records[self._position[i]] for i in self.feature_index], axis=1)
     good = tf.reduce_all(tf.math.is_finite(x), axis=1)
     if self.has_label:
-      good = tf.logical_and(good, records[self.label_index] >= 0)
-      out = {'max_label': tf.reduce_max(tf.concat([records[self.label_index], [-1]], 0))}
+      labels = records[self._position[self.label_index]]
+      good = tf.logical_and(good, labels >= 0)
+      out = {'max_label': tf.reduce_max(tf.concat([labels, [-1]], 0))}
     else:
       out = {}
     out['good'] = good
@@ -99,7 +146,7 @@ class CsvFormat(file_sources.RecordFormat):
     """Reads the file line by line with Python's `csv`; raises at the first bad cell."""
     del error
     with tf.io.gfile.GFile(path, 'r') as f:
-      reader = csv.reader(f)
+      reader = csv.reader(f, delimiter=self.delimiter)
       next(reader, None)
       line = reader.line_num
       for row in reader:
@@ -107,10 +154,12 @@ class CsvFormat(file_sources.RecordFormat):
         line = reader.line_num
         if len(row) != len(self.header):
           raise file_sources.DataError(
-            f'{where}: {len(row)} field(s); the header has {len(self.header)} '
-            f'({",".join(self.header)}).'
+            f'{where}: {len(row)} field(s) separated by {self.delimiter!r}; the header has '
+            f'{len(self.header)} ({self.delimiter.join(self.header)}).'
           )
         for i, cell in enumerate(row):
+          if i not in self._position:
+            continue  # A column not read.
           name = self.header[i]
           if i == self.label_index:
             if not _is_label(cell):

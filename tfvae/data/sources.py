@@ -23,7 +23,9 @@
   (standardized like CSV); other `x` are images with values in [0, 1].
   `write_tfrecords` writes this layout;
 - CSV files (a `.csv` path or glob) with a header row: every column is a
-  float feature except the integer label column (`label_column`, or `label`).
+  float feature except the integer label column (`label_column`, or `label`),
+  unless `feature_columns` names the features or `ignore_columns` leaves some
+  out (IDs, text). The delimiter (`,`, `;`, tab, `|`) is the one the header shows.
 
 Every source has three splits. Files or folders whose names carry the word
 `train`, `test` or `validation` (`valid`, `val`) are those splits (train and
@@ -119,6 +121,8 @@ def open_source(
   validation_fraction: float = 0.1,
   test_fraction: float = 0.1,
   seed: int = 0,
+  feature_columns=None,
+  ignore_columns=None,
 ) -> 'Source':
   """Opens a source of examples (see the module docstring for the formats).
 
@@ -145,6 +149,12 @@ def open_source(
       Default value: `0.1`.
     seed: seed of the split assignment.
       Default value: `0`.
+    feature_columns: CSV only: the names of the feature columns (a list, or
+      one string of names separated by commas); the other columns but the
+      label are not read.
+      Default value: `None`: every column but the label and `ignore_columns`.
+    ignore_columns: CSV only: columns not to read (IDs, text).
+      Default value: `None`: none.
 
   Returns:
     A `Source`.
@@ -184,9 +194,18 @@ def open_source(
     channels=channels,
     image_size=image_size,
   )
+  feature_columns = _check_columns(feature_columns, 'feature_columns')
+  ignore_columns = _check_columns(ignore_columns, 'ignore_columns')
+  if feature_columns and ignore_columns:
+    raise ValueError('Give `feature_columns` or `ignore_columns`, not both.')
   is_csv = spec.lower().endswith('.csv')
-  if label_column is not None and not is_csv:
-    raise ValueError(f'`label_column` applies to CSV sources; got spec {spec!r}.')
+  for name, value in (
+    ('label_column', label_column),
+    ('feature_columns', feature_columns),
+    ('ignore_columns', ignore_columns),
+  ):
+    if value and not is_csv:
+      raise ValueError(f'`{name}` applies to CSV sources; got spec {spec!r}.')
   if spec in datasets_lib.DATASETS or spec.endswith(('.npz', '.npy')):
     return _ArraySource(spec, data_dir, **options)
   if tf.io.gfile.isdir(spec):
@@ -202,14 +221,15 @@ def open_source(
   if is_csv or all(path.lower().endswith('.csv') for path in paths):
     if channels is not None or image_size is not None:
       raise ValueError('`channels` and `image_size` apply to images; CSV files are tables.')
-    return _FileSource(spec, csv_files.CsvFormat(paths, label_column), files, **options)
+    fmt = csv_files.CsvFormat(paths, label_column, feature_columns, ignore_columns)
+    return _FileSource(spec, fmt, files, **options)
   layout = tfrecord_files.probe(paths)
   fmt = tfrecord_files.TFRecordFormat(*layout, channels=channels, image_size=image_size)
   return _FileSource(spec, fmt, files, **options)
 
 
 def write_tfrecords(
-  path_prefix: str, x, labels=None, num_shards: int = 1, encoding: str = 'png'
+  path_prefix: str, x, labels=None, num_shards: int = 1, encoding: str | None = None
 ) -> list:
   """Writes examples as TFRecord shards in the layout that `open_source` reads.
 
@@ -219,15 +239,17 @@ def write_tfrecords(
 
   Args:
     path_prefix: path of the files without the shard suffix.
-    x: `[n, *event_shape]` array. For `'png'`: `[n, height, width, channels]`
-      with values in [0, 1] (1 to 4 channels).
+    x: `[n, *event_shape]` array: a table `[n, num_features]` of any real
+      values, or images. For `'png'`: `[n, height, width, channels]` with
+      values in [0, 1] (1 to 4 channels).
     labels: `[n]` integer labels >= 0, or `None`.
       Default value: `None`.
     num_shards: number of files.
       Default value: `1`.
     encoding: `'png'` (feature `image`: an 8-bit PNG of `round(x * 255)`) or
       `'raw'` (features `x` and `shape`: the float32 values, exact).
-      Default value: `'png'`.
+      Default value: `None`: `'png'` for `[n, height, width, channels]`
+      images, `'raw'` for anything else (tables).
 
   Returns:
     The list of written paths.
@@ -243,6 +265,8 @@ def write_tfrecords(
   >>> [os.path.basename(p) for p in write_tfrecords(prefix, x, num_shards=2)]
   ['digits-train-00000-of-00002.tfrecord', 'digits-train-00001-of-00002.tfrecord']
   """
+  if encoding is None:
+    encoding = 'png' if np.ndim(x) == 4 else 'raw'
   return tfrecord_files.write(os.fspath(path_prefix), x, labels, num_shards, encoding)
 
 
@@ -393,6 +417,50 @@ class Source:
         break
     x = np.concatenate(xs)[:n]
     return x, (np.concatenate(ys)[:n].astype(np.int64) if has_labels else None)
+
+  def sample(self, split: str, n: int, seed: int = 0):
+    """`n` examples drawn across a split, for figures: every class, not the first files.
+
+    With labels, the draw is stratified: up to `ceil(n / num_classes)`
+    examples of each class, drawn at random within the class, in the order
+    class 0, class 1, ..., class 0, ... (so any first `k` of them spread over
+    `k` classes). Without labels, a uniform random draw. One pass over the
+    split, keeping at most `n` examples per class in memory; the same seed
+    gives the same examples.
+
+    Args:
+      split: `'train'`, `'validation'` or `'test'`.
+      n: number of examples (fewer when the split, or a class, has fewer).
+      seed: seed of the draw.
+        Default value: `0`.
+
+    Returns:
+      `(x, y)` as `take` returns them.
+    """
+    checks.check_choice(split, SPLITS, 'split')
+    n = checks.check_positive_int(n, 'n')
+    info = self.scan()
+    has_labels = info.num_classes is not None
+    if not info.num_examples[split]:
+      return self.take(split, n)
+    num_groups = info.num_classes if has_labels else 1
+    quota = -(-n // num_groups)
+    rng = np.random.default_rng(checks.check_non_negative_int(seed, 'seed'))
+    # Reservoir sampling per class: keys are uniform; keep the `quota` smallest.
+    kept = [[] for _ in range(num_groups)]  # (key, x, y) per group.
+    for batch in self.dataset(split, 512, labels=has_labels).as_numpy_iterator():
+      x, y = batch if has_labels else (batch, np.zeros(len(batch), np.int64))
+      keys = rng.uniform(size=len(x))
+      for group in np.unique(y):
+        rows = np.flatnonzero(y == group)
+        kept[group] = sorted(
+          kept[group] + [(keys[i], x[i], y[i]) for i in rows], key=lambda item: item[0]
+        )[:quota]
+    for group in kept:
+      rng.shuffle(group)
+    order = [group[i] for i in range(quota) for group in kept if i < len(group)][:n]
+    x = np.stack([item[1] for item in order]).astype(np.float32)
+    return x, (np.array([item[2] for item in order], np.int64) if has_labels else None)
 
   def _scan(self):
     raise NotImplementedError
@@ -566,3 +634,15 @@ def _check_fraction(value, name, include_zero):
       f'`{name}` must be in {"[0, 1)" if include_zero else "(0, 1)"}; got {value!r}.'
     )
   return value
+
+
+def _check_columns(columns, name):
+  """Column names as a tuple (a string holds them separated by commas), or `None`."""
+  if columns is None:
+    return None
+  if isinstance(columns, str):
+    columns = columns.split(',')
+  if not all(isinstance(c, str) for c in columns):
+    raise TypeError(f'`{name}` must be column names; got {columns!r}.')
+  columns = tuple(c.strip() for c in columns if c.strip())
+  return columns or None

@@ -4,7 +4,6 @@
 import math
 
 import numpy as np
-import tensorflow as tf
 
 __all__ = [
   'LEVEL_TOLERANCE',
@@ -227,6 +226,8 @@ def check_standardization(standardization, event_shape, name='standardization'):
 
 def stateless_seed(seed, name='seed'):
   """An int32 `[2]` stateless seed from an `int` or an integer `[2]` seed."""
+  import tensorflow as tf  # Here: the checks of job options import no TensorFlow.
+
   if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
     return tf.constant([int(seed) % (2**31), 0], tf.int32)
   seed = tf.convert_to_tensor(seed)

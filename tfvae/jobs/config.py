@@ -17,11 +17,9 @@ import json
 import math
 import os
 import typing
+import warnings
 
 from tfvae.internal import checks
-from tfvae.model import decoder as decoder_lib
-from tfvae.model import encoder as encoder_lib
-from tfvae.model import vae as vae_lib
 
 __all__ = [
   'PRIORS',
@@ -30,6 +28,17 @@ __all__ = [
 ]
 
 PRIORS = ('conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
+# The model's choices, spelled out so that the flags derive from this module
+# without importing TensorFlow; config_test checks them against the model.
+_ARCHITECTURES = ('conv', 'dense')  # tfvae.model.encoder.ARCHITECTURES
+_POSTERIORS = ('diagonal', 'full_covariance', 'iaf')  # tfvae.model.encoder.POSTERIORS
+_LIKELIHOODS = (
+  'bernoulli',
+  'continuous_bernoulli',
+  'discretized_logistic',
+  'gaussian',
+)  # tfvae.model.decoder
+_OBJECTIVES = ('elbo', 'iwae')  # tfvae.model.vae.OBJECTIVES
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
 # Early stopping is on by default below this many training examples, with this patience.
 _SMALL_TRAINING_SET = 10_000
@@ -162,6 +171,17 @@ class JobConfig:
     "CSV: the integer label column (default: a column named 'label', if any).",
     check=_optional_string('label_column'),
   )
+  feature_columns: str | None = _option(
+    None,
+    'CSV: the feature columns, NAME,NAME,... (default: every column but the label and '
+    '--ignore_columns).',
+    check=_optional_string('feature_columns'),
+  )
+  ignore_columns: str | None = _option(
+    None,
+    'CSV: columns not to read, NAME,NAME,... (IDs, text).',
+    check=_optional_string('ignore_columns'),
+  )
   validation_fraction: float = _option(
     0.1,
     'Share of the training examples held out for per-epoch validation (unless the data have '
@@ -179,7 +199,7 @@ class JobConfig:
     check=_positive_int('shuffle_buffer'),
   )
   # The model.
-  architecture: str = _option('dense', 'Encoder/decoder family.', choices=encoder_lib.ARCHITECTURES)
+  architecture: str = _option('dense', 'Encoder/decoder family.', choices=_ARCHITECTURES)
   latent_size: int = _option(32, 'Dimension of z.', check=_positive_int('latent_size'))
   hidden_units: tuple | None = _option(
     None,
@@ -188,14 +208,14 @@ class JobConfig:
     check=_units('hidden_units'),
   )
   posterior: str = _option(
-    'diagonal', 'q(z|x): diagonal, full_covariance or iaf.', choices=encoder_lib.POSTERIORS
+    'diagonal', 'q(z|x): diagonal, full_covariance or iaf.', choices=_POSTERIORS
   )
   likelihood: str | None = _option(
     None,
     'p(x|z): bernoulli (binarized data), continuous_bernoulli or gaussian (grey levels as they '
     'are; real values), or discretized_logistic (8-bit images as they are, levels k/255; '
     'reports bits/dim). Default: bernoulli for images, gaussian for tables.',
-    choices=decoder_lib.LIKELIHOODS,
+    choices=_LIKELIHOODS,
   )
   likelihood_components: int = _option(
     1,
@@ -214,7 +234,7 @@ class JobConfig:
     "A conditional VAE, q(z|x, c) and p(x|z, c), conditioned on the data's class labels.",
   )
   objective: str = _option(
-    'elbo', 'elbo, or iwae (importance-weighted bound with --num_samples).', vae_lib.OBJECTIVES
+    'elbo', 'elbo, or iwae (importance-weighted bound with --num_samples).', _OBJECTIVES
   )
   num_samples: int = _option(
     1, 'Posterior samples per example in the objective.', check=_positive_int('num_samples')
@@ -334,8 +354,16 @@ class JobConfig:
         f'`conditional` conditions on class labels, but {self.dataset} has none (give .npz files '
         'y_train/y_test, class subfolders, a TFRecord `label` or a CSV label column).'
       )
+    if self.conditional and info.num_classes == 1:
+      warnings.warn(
+        f'`conditional`: {self.dataset} holds a single class, so the condition carries no '
+        'information; train without `conditional` or give data of several classes.',
+        stacklevel=2,
+      )
     hidden_units = self.hidden_units
     if hidden_units is None:
+      from tfvae.model import encoder as encoder_lib  # Imports TensorFlow: not at import.
+
       hidden_units = encoder_lib.default_hidden_units(self.architecture)
     has_validation = info.num_examples['validation'] > 0
     patience = self.early_stopping_patience

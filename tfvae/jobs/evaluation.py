@@ -118,9 +118,7 @@ def export_run(
   model = experiment_lib.load_model(model_dir)
   threshold = None
   if anomaly_score is not None:
-    threshold = evaluation_lib.calibrate_run(
-      model_dir, anomaly_score, false_positive_rate, num_samples
-    )
+    threshold = calibrate_run(model_dir, anomaly_score, false_positive_rate, num_samples)
   return serving_lib.export_saved_model(
     model, export_base, version=version, overwrite=overwrite, warmup=warmup, anomaly=threshold
   )

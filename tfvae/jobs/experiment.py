@@ -34,11 +34,14 @@ from tfvae.serving import graph_checks
 from tfvae.serving import saved_model as serving_lib
 
 __all__ = [
+  'CLASS_NAMES_FILE',
   'CONFIG_FILE',
   'METRICS_FILE',
   'MODEL_FILE',
   'Run',
   'TrainingDivergedError',
+  'class_names',
+  'default_model_dir',
   'load_model',
   'load_run',
   'distribute_dataset',
@@ -49,6 +52,7 @@ __all__ = [
   'train',
 ]
 
+CLASS_NAMES_FILE = 'class_names.json'
 CONFIG_FILE = 'config.json'
 METRICS_FILE = 'metrics.json'
 MODEL_FILE = 'model.keras'
@@ -106,6 +110,8 @@ def make_source(config: config_lib.JobConfig) -> sources_lib.Source:
     image_size=config.image_size,
     channels=config.channels,
     label_column=config.label_column,
+    feature_columns=config.feature_columns,
+    ignore_columns=config.ignore_columns,
     validation_fraction=config.validation_fraction,
     test_fraction=config.test_fraction,
     seed=config.seed,
@@ -282,6 +288,7 @@ def train(
   end. `model_dir` receives `config.json` (the resolved options),
   `checkpoints/` (model and optimizer, each epoch), `training_log.csv`,
   `tensorboard/` (`VAETensorBoard`), `metrics.json` (test metrics),
+  `class_names.json` for labeled data (`class_names`),
   `model.keras`, and for images `reconstructions.png` and `samples.png` (one
   row per class for a conditional VAE); with matplotlib also the figures of
   `tfvae.plot.write_figures`. With early stopping (`early_stopping_patience`,
@@ -376,7 +383,7 @@ def train(
     metrics['elbo_bits_per_dim'] = float(objective_lib.bits_per_dim(-negative_elbo, num_dims))
   # Every worker saves (saving is collective under multi-worker training);
   # only the chief's copy lands in `model_dir`.
-  _write_outputs(model, output_dir, config, x_shown, labels_shown, metrics)
+  _write_outputs(model, output_dir, config, x_shown, labels_shown, metrics, class_names(info))
   if not chief:
     shutil.rmtree(output_dir, ignore_errors=True)  # Our own scratch directory.
   if export_base is not None and chief:
@@ -386,6 +393,20 @@ def train(
   if verbose:
     print('tfvae: test ' + ', '.join(f'{k}={v:.3f}' for k, v in metrics.items()))
   return metrics
+
+
+def class_names(info) -> list | None:
+  """The names of the classes of data described by `info` (a `tfvae.sources.SourceInfo`).
+
+  Class folder names for image folders, else the labels as strings
+  (`'0'`, `'1'`, ...); `None` without labels. A run of labeled data keeps
+  them in `class_names.json`.
+  """
+  if not info.num_classes:
+    return None
+  if info.class_names:
+    return [str(name) for name in info.class_names]
+  return [str(label) for label in range(info.num_classes)]
 
 
 def load_run(model_dir: str) -> Run:
@@ -409,12 +430,15 @@ def load_run(model_dir: str) -> Run:
 def load_model(model_dir: str) -> vae_lib.VAE:
   """The trained model of a finished run (its `model.keras`), without its data.
 
+  The model is not compiled and has no optimizer state: it is for scoring,
+  evaluating and exporting (compile it again to train further).
+
   Raises:
     ValueError: if `model_dir` holds no `model.keras`.
   """
   model_dir = os.fspath(model_dir)
   _check_finished(model_dir, MODEL_FILE)
-  return keras.saving.load_model(os.path.join(model_dir, MODEL_FILE))
+  return keras.saving.load_model(os.path.join(model_dir, MODEL_FILE), compile=False)
 
 
 def _check_finished(model_dir, name):
@@ -448,8 +472,12 @@ def _check_levels(config, source):
 
 
 def _examples(config, source, split):
-  """Fixed examples of a split for images and figures: `(x, labels)`, binarized once."""
-  x, labels = source.take(split, 100)
+  """Fixed examples of a split for images and figures: `(x, labels)`, binarized once.
+
+  Drawn across the split with the run's seed, stratified by class
+  (`Source.sample`): the figures show every class, not the first files.
+  """
+  x, labels = source.sample(split, 100, seed=config.seed)
   if config.likelihood == 'bernoulli':
     x = datasets_lib.binarize(x, config.seed)
   return x, labels
@@ -510,11 +538,16 @@ class _CheckpointEachEpoch(keras.callbacks.Callback):
     self._manager.save(checkpoint_number=epoch + 1)
 
 
+def default_model_dir(dataset: str) -> str:
+  """Where a run of `dataset` goes by default: `tfvae_runs/<dataset's name>-<time>`."""
+  stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
+  name = os.path.splitext(os.path.basename(dataset.rstrip('/*')))[0] or 'data'
+  return os.path.join('tfvae_runs', f'{name}-{stamp}')
+
+
 def _prepare_model_dir(model_dir, config, create=True):
   if model_dir is None:
-    stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
-    name = os.path.splitext(os.path.basename(config.dataset.rstrip('/*')))[0] or 'data'
-    model_dir = os.path.join('tfvae_runs', f'{name}-{stamp}')
+    model_dir = default_model_dir(config.dataset)
   model_dir = os.path.abspath(os.fspath(model_dir))
   if not create:  # A non-chief worker: the chief checks and creates the directory.
     return model_dir
@@ -542,8 +575,10 @@ def _prepare_model_dir(model_dir, config, create=True):
   return model_dir
 
 
-def _write_outputs(model, model_dir, config, x_shown, labels_shown, metrics):
+def _write_outputs(model, model_dir, config, x_shown, labels_shown, metrics, class_names):
   conditions = labels_shown if config.conditional else None
+  if class_names is not None:
+    _write_json(os.path.join(model_dir, CLASS_NAMES_FILE), class_names)
   if _is_image(x_shown):
     inputs = x_shown[:10]
     reconstructions = np.asarray(
@@ -551,14 +586,17 @@ def _write_outputs(model, model_dir, config, x_shown, labels_shown, metrics):
     )
     grid = grid_lib.make_grid(np.concatenate([inputs, reconstructions]), num_columns=len(inputs))
     grid_lib.write_png(os.path.join(model_dir, 'reconstructions.png'), grid, scale=4)
-    if config.conditional:  # One row of 8 per class.
+    samples_path = os.path.join(model_dir, 'samples.png')
+    if config.conditional:  # One row of 8 per class, named where matplotlib can.
       classes = np.repeat(np.arange(model.condition_size), 8)
       samples = model.sample(classes, seed=config.seed).numpy()
     else:
       samples = model.sample(64, seed=config.seed).numpy()
-    grid_lib.write_png(
-      os.path.join(model_dir, 'samples.png'), grid_lib.make_grid(samples, num_columns=8), scale=4
-    )
+    if config.conditional and plot_lib.is_available():
+      title = 'samples from the prior, one row per class'
+      plot_lib.plot_samples(samples_path, samples, 8, title, row_labels=class_names)
+    else:
+      grid_lib.write_png(samples_path, grid_lib.make_grid(samples, num_columns=8), scale=4)
   if plot_lib.is_available():  # The PNGs above need TensorFlow alone.
     figures = ('latent_manifold', 'latent_scatter', 'kl_per_dimension')
     plot_lib.write_figures(
@@ -569,6 +607,7 @@ def _write_outputs(model, model_dir, config, x_shown, labels_shown, metrics):
       seed=config.seed,
       figures=figures,
       condition=conditions,
+      class_names=class_names,
     )
   tmp = os.path.join(model_dir, f'.{MODEL_FILE}.tmp.keras')
   model.save(tmp)
