@@ -5,6 +5,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from tfvae.jobs import command_options
 from tfvae.jobs import evaluation as evaluation_lib
 
 __all__ = ['define_flags', 'main', 'run']
@@ -12,29 +13,14 @@ __all__ = ['define_flags', 'main', 'run']
 
 def define_flags(flag_values=flags.FLAGS):
   """Defines the flags of `python -m tfvae.evaluate`."""
-  flags.DEFINE_integer(
-    'batch_size', default=100, help='Examples per batch.', flag_values=flag_values
+  command_options.define('batch_size', flag_values)
+  command_options.define('dataset', flag_values)
+  command_options.define('importance_samples', flag_values)
+  command_options.define('model_dir', flag_values, required=True)
+  command_options.define(
+    'output', flag_values, help='JSON output (default: <model_dir>/evaluation.json).'
   )
-  flags.DEFINE_string(
-    'model_dir',
-    default=None,
-    required=True,
-    help='Directory written by python -m tfvae.train.',
-    flag_values=flag_values,
-  )
-  flags.DEFINE_integer(
-    'num_samples',
-    default=1000,
-    help='Importance samples per example (Burda et al. use 5000).',
-    flag_values=flag_values,
-  )
-  flags.DEFINE_string(
-    'output',
-    default=None,
-    help='JSON output (default: <model_dir>/evaluation.json).',
-    flag_values=flag_values,
-  )
-  flags.DEFINE_integer('verbose', default=1, help='Progress bar: 0 or 1.', flag_values=flag_values)
+  command_options.define('verbose', flag_values, help='Progress bar: 0 or 1.')
 
 
 def main(argv):
@@ -43,11 +29,12 @@ def main(argv):
   if not flags.FLAGS['verbosity'].present:
     logging.set_verbosity(logging.WARNING)
   results = evaluation_lib.evaluate_run(
-    model_dir=flags.FLAGS.model_dir,
-    num_samples=flags.FLAGS.num_samples,
+    flags.FLAGS.model_dir,
+    importance_samples=flags.FLAGS.importance_samples,
     batch_size=flags.FLAGS.batch_size,
     output=flags.FLAGS.output,
     verbose=flags.FLAGS.verbose,
+    dataset=flags.FLAGS.dataset,
   )
   for name in ('loss', 'reconstruction', 'kl', 'nll', 'bits_per_dim', 'active_units'):
     value = results[name]

@@ -13,6 +13,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from tfvae.jobs import command_options
 from tfvae.jobs import config as config_lib
 from tfvae.jobs import experiment as experiment_lib
 
@@ -34,16 +35,13 @@ def define_flags(flag_values=flags.FLAGS):
     'directory <export_base>/<version>/ (see python -m tfvae.export).',
     flag_values=flag_values,
   )
-  flags.DEFINE_string(
+  command_options.define(
     'model_dir',
-    default=None,
+    flag_values,
     help='Output directory (default: tfvae_runs/<dataset>-<time>). Rerun with the same '
-    'flags to resume an interrupted run.',
-    flag_values=flag_values,
+    'flags to resume an interrupted run, or to finish one whose steps after training failed.',
   )
-  flags.DEFINE_integer(
-    'verbose', default=1, help='Keras progress output: 0, 1 or 2.', flag_values=flag_values
-  )
+  command_options.define('verbose', flag_values, help='Keras progress output: 0, 1 or 2.')
 
 
 def config_from_flags(flag_values=flags.FLAGS) -> config_lib.JobConfig:

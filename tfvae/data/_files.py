@@ -48,7 +48,7 @@ class FileSet:
     self.relative_paths = [os.path.relpath(p, root).replace(os.sep, '/') for p in self.paths]
     if tokens is None:
       try:
-        tokens = [splits.split_token(p) for p in self.relative_paths]
+        tokens = [splits.path_token(p) for p in self.relative_paths]
       except ValueError as e:
         raise DataError(str(e)) from None
     self.tokens = list(tokens)

@@ -258,8 +258,14 @@ class Source:
   def __repr__(self):
     return f'<tfvae.sources.Source {self.spec!r}>'
 
-  def scan(self) -> SourceInfo:
+  def scan(self, require_splits: bool = True) -> SourceInfo:
     """Reads and checks every example once; measures the data (cached: one scan per source).
+
+    Args:
+      require_splits: raise when the train or test split (or the validation
+        split, with `validation_fraction > 0`) is empty; data only scored
+        (`rows(None)`) need not split.
+        Default value: `True`.
 
     Returns:
       The `SourceInfo`.
@@ -270,7 +276,7 @@ class Source:
         although `validation_fraction > 0`.
     """
     info = self._scanned()
-    for split in ('train', 'test', 'validation'):
+    for split in ('train', 'test', 'validation') if require_splits else ():
       if info.num_examples[split] == 0 and (
         split != 'validation' or self._assignment.validation_fraction > 0
       ):
@@ -324,7 +330,7 @@ class Source:
     batch_size = checks.check_positive_int(batch_size, 'batch_size')
     checks.check_choice(binarization, ('static', None), 'binarization')
     seed = checks.check_non_negative_int(seed, 'seed')
-    info = self.scan() if wanted is not None else self._scanned()
+    info = self.scan(require_splits=wanted is not None)
     if binarization is not None and info.value_range != 'unit_interval':
       raise ValueError(f'`binarization` needs values in [0, 1]; {self.spec} is a table.')
     return self._rows(wanted, batch_size, binarization, seed, info.num_classes is not None)

@@ -9,7 +9,10 @@ writes the resolved options to `config.json` with `to_json`, and
 `from_json`. An option is added by declaring its field (and using it).
 
 A model's own configuration is something else: its constructors' keyword
-arguments (`make_encoder`, `VAE`, ...), which Keras saves with the model.
+arguments (`make_encoder`, `VAE`, ...), which Keras saves with the model. This
+module imports no model module: the choices below are plain tuples (a test
+checks them against the model wing's), and the model's defaults (such as
+`hidden_units`) are filled in by `tfvae.jobs.models.complete`.
 """
 
 import dataclasses
@@ -19,18 +22,34 @@ import os
 import typing
 
 from tfvae.internal import checks
-from tfvae.model import decoder as decoder_lib
-from tfvae.model import encoder as encoder_lib
-from tfvae.model import vae as vae_lib
 
 __all__ = [
+  'ARCHITECTURES',
+  'LIKELIHOODS',
+  'OBJECTIVES',
+  'POSTERIORS',
   'PRIORS',
   'STRATEGIES',
   'JobConfig',
+  'is_named_dataset',
+  'write_json',
 ]
 
+# The choices of the model's options, as the model wing names them
+# (`make_encoder`, `make_decoder`, `VAE`); jobs_test checks that they agree.
+ARCHITECTURES = ('conv', 'dense')
+LIKELIHOODS = ('bernoulli', 'continuous_bernoulli', 'gaussian')
+OBJECTIVES = ('elbo', 'iwae')
+POSTERIORS = ('diagonal', 'full_covariance', 'iaf')
 PRIORS = ('conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
+# Datasets named rather than found on disk (`tfvae.datasets.DATASETS`).
+_NAMED_DATASETS = ('digits', 'fashion_mnist', 'mnist')
+
+
+def is_named_dataset(dataset: str) -> bool:
+  """Whether `dataset` is a built-in name (`'digits'`, ...) rather than a path."""
+  return dataset in _NAMED_DATASETS
 
 
 def _option(default, help, choices=None, check=None):  # noqa: A002
@@ -172,7 +191,7 @@ class JobConfig:
     check=_positive_int('shuffle_buffer'),
   )
   # The model.
-  architecture: str = _option('dense', 'Encoder/decoder family.', choices=encoder_lib.ARCHITECTURES)
+  architecture: str = _option('dense', 'Encoder/decoder family.', choices=ARCHITECTURES)
   latent_size: int = _option(32, 'Dimension of z.', check=_positive_int('latent_size'))
   hidden_units: tuple | None = _option(
     None,
@@ -181,13 +200,13 @@ class JobConfig:
     check=_units('hidden_units'),
   )
   posterior: str = _option(
-    'diagonal', 'q(z|x): diagonal, full_covariance or iaf.', choices=encoder_lib.POSTERIORS
+    'diagonal', 'q(z|x): diagonal, full_covariance or iaf.', choices=POSTERIORS
   )
   likelihood: str | None = _option(
     None,
     'p(x|z): bernoulli (binarized data), continuous_bernoulli or gaussian (grey levels as they '
     'are; real values). Default: bernoulli for images, gaussian for tables.',
-    choices=decoder_lib.LIKELIHOODS,
+    choices=LIKELIHOODS,
   )
   prior: str = _option(
     'standard_normal',
@@ -200,7 +219,7 @@ class JobConfig:
     "A conditional VAE, q(z|x, c) and p(x|z, c), conditioned on the data's class labels.",
   )
   objective: str = _option(
-    'elbo', 'elbo, or iwae (importance-weighted bound with --num_samples).', vae_lib.OBJECTIVES
+    'elbo', 'elbo, or iwae (importance-weighted bound with --num_samples).', OBJECTIVES
   )
   num_samples: int = _option(
     1, 'Posterior samples per example in the objective.', check=_positive_int('num_samples')
@@ -278,7 +297,8 @@ class JobConfig:
       info: the `tfvae.sources.SourceInfo` of the data.
 
     Returns:
-      A `JobConfig` with `likelihood` and `hidden_units` set.
+      A `JobConfig` with `likelihood` set (`hidden_units`, a model default,
+      is `tfvae.jobs.models.complete`'s).
 
     Raises:
       ValueError: options the data cannot serve: `conditional` without
@@ -301,10 +321,7 @@ class JobConfig:
         f'`conditional` conditions on class labels, but {self.dataset} has none (give .npz files '
         'y_train/y_test, class subfolders, a TFRecord `label` or a CSV label column).'
       )
-    hidden_units = self.hidden_units
-    if hidden_units is None:
-      hidden_units = encoder_lib.default_hidden_units(self.architecture)
-    return self.replace(likelihood=likelihood, hidden_units=hidden_units)
+    return self.replace(likelihood=likelihood)
 
   def to_json(self) -> dict:
     """The options as a JSON-serializable dict (tuples become lists)."""
@@ -327,11 +344,7 @@ class JobConfig:
 
   def write(self, path: str) -> None:
     """Writes `to_json()` to `path` (written to a temporary file, then renamed)."""
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w') as f:
-      json.dump(self.to_json(), f, indent=2, sort_keys=True)
-      f.write('\n')
-    os.replace(tmp, path)
+    write_json(path, self.to_json())
 
   @classmethod
   def read(cls, path: str) -> 'JobConfig':
@@ -349,6 +362,15 @@ class JobConfig:
       return cls.from_json(value)
     except ValueError as error:
       raise ValueError(f'{path}: {error}') from None
+
+
+def write_json(path: str, value) -> None:
+  """Writes `value` as JSON to `path` atomically: to a temporary file, then renamed."""
+  tmp = f'{path}.tmp'
+  with open(tmp, 'w') as f:
+    json.dump(value, f, indent=2, sort_keys=True)
+    f.write('\n')
+  os.replace(tmp, path)
 
 
 def _check_names(options):
