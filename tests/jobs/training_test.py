@@ -14,6 +14,7 @@ from tfvae.jobs import run_dir as run_dir_lib
 from tfvae.jobs import training
 
 _TINY = dict(latent_size=2, hidden_units=(8,), epochs=3, batch_size=256, verbose=0)
+_ITERATIONS = 'optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE'  # Optimizer steps taken.
 
 
 def _log_rows(model_dir):
@@ -55,9 +56,7 @@ class TrainingTest(test_util.TestCase):
     log = _log_rows(model_dir)
     self.assertEqual([row[0] for row in log[1:]], ['0', '1', '2'])
     checkpoints = run_dir.file(run_dir.CHECKPOINTS)
-    iterations = tf.train.load_variable(
-      tf.train.latest_checkpoint(checkpoints), 'optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE'
-    )
+    iterations = tf.train.load_variable(tf.train.latest_checkpoint(checkpoints), _ITERATIONS)
     saved = sorted(os.listdir(checkpoints))
 
     # The same options again: no training, the remaining steps done.
@@ -68,9 +67,7 @@ class TrainingTest(test_util.TestCase):
     self.assertEqual(_log_rows(model_dir), log)  # No epoch again, no row twice.
     self.assertEqual(sorted(os.listdir(checkpoints)), saved)
     self.assertEqual(
-      tf.train.load_variable(
-        tf.train.latest_checkpoint(checkpoints), 'optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE'
-      ),
+      tf.train.load_variable(tf.train.latest_checkpoint(checkpoints), _ITERATIONS),
       iterations,
     )
     self.assertTrue(all(np.isfinite(v) for v in metrics.values()))

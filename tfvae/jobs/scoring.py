@@ -93,28 +93,28 @@ def score_rows(
     chunk = {key: np.concatenate([b[key] for b in pending]) for key in pending[0]}
     pending.clear()
     group_of = np.zeros_like(chunk['split']) if whole else chunk['split']
-    order = np.argsort(group_of, kind='stable')  # Each split's examples, in source order.
     for key in ('file', 'row', 'split'):
-      columns[key].append(chunk[key][order])
+      columns[key].append(chunk[key])
     if 'y' in chunk:
-      columns['label'].append(chunk['y'][order])
-    for group in np.unique(group_of):
+      columns['label'].append(chunk['y'])
+    chunk_values = {score: np.zeros(len(group_of), np.float64) for score in scores}
+    for group in np.unique(group_of):  # Each split's examples, in source order.
       mask = group_of == group
       k = chunks_done.get(int(group), 0)
       chunks_done[int(group)] = k + 1
       condition = chunk['y'][mask] if config.conditional else None
       for score in scores:
-        values[score].append(
-          anomaly_lib.scores(
-            model,
-            chunk['x'][mask],
-            score,
-            condition=condition,
-            num_samples=importance_samples,
-            seed=np.array([config.seed, k], np.int32),
-            batch_size=batch_size,
-          )
+        chunk_values[score][mask] = anomaly_lib.scores(
+          model,
+          chunk['x'][mask],
+          score,
+          condition=condition,
+          num_samples=importance_samples,
+          seed=np.array([config.seed, k], np.int32),
+          batch_size=batch_size,
         )
+    for score in scores:
+      values[score].append(chunk_values[score])
 
   size = 0
   for batch in data.as_numpy_iterator():
