@@ -3,6 +3,7 @@
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -24,9 +25,12 @@ class WalkthroughTest(test_util.TestCase):
     steps = _steps()
     self.assertEqual([language for language, _ in steps], ['python', 'sh', 'python'])
     directory = self.create_tempdir().full_path
-    bin_dir = os.path.join(directory, 'bin')  # `python` is this interpreter.
+    bin_dir = os.path.join(directory, 'bin')  # `python` is this interpreter (its venv too).
     os.makedirs(bin_dir)
-    os.symlink(sys.executable, os.path.join(bin_dir, 'python'))
+    python = os.path.join(bin_dir, 'python')
+    with open(python, 'w') as f:
+      f.write(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+    os.chmod(python, 0o755)
     env = dict(
       os.environ,
       PATH=f'{bin_dir}{os.pathsep}{os.environ.get("PATH", "")}',

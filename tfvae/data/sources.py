@@ -26,13 +26,15 @@
   float feature except the integer label column (`label_column`, or `label`).
 
 Every source has three splits. Files or folders whose names carry the word
-`train`, `test` or `validation` (`valid`, `val`) are those splits (train and
-test must both be there; validation is otherwise held out of train). Else each
+`train`, `test` or `validation` (`valid`, `val`) are those splits, and so are
+files in top-level folders named so (train and test must both be there;
+validation is otherwise held out of train). Else each
 example is assigned by a stable hash of `seed`, its file's path relative to
 the source and its index in the file: a `test_fraction` share is test, a
 `validation_fraction` share of the rest validation. `Source.scan()` reads and
 checks every record once; bad data raises `DataError` naming the file and
-record. Nothing but in-memory arrays is ever loaded whole.
+record. `Source.rows()` reads examples in source order with the file and row
+each comes from. Nothing but in-memory arrays is ever loaded whole.
 """
 
 import os
