@@ -33,13 +33,15 @@ def absolute_paths(config: config_lib.JobConfig) -> config_lib.JobConfig:
   """`config` with its `dataset` and `data_dir` paths made absolute (names stay names).
 
   A run stores these in its config.json, so that it can be evaluated,
-  scored and exported from any working directory.
+  scored and exported from any working directory. A `dataset` that names
+  nothing on disk stays as given (opening it then fails, quoting it).
   """
   changes = {}
-  if not config_lib.is_named_dataset(config.dataset):
-    changes['dataset'] = os.path.abspath(os.path.expanduser(config.dataset))
+  # A path that names nothing stays as given, for the error to quote it.
+  if not config_lib.is_named_dataset(config.dataset) and dataset_exists(config.dataset):
+    changes['dataset'] = os.path.abspath(config.dataset)
   if config.data_dir is not None:
-    changes['data_dir'] = os.path.abspath(os.path.expanduser(config.data_dir))
+    changes['data_dir'] = os.path.abspath(config.data_dir)
   return config.replace(**changes) if changes else config
 
 
