@@ -12,6 +12,7 @@ that example. The default run covers two cases; `-m slow` runs all ten.
 """
 
 import csv
+import glob
 import os
 
 import numpy as np
@@ -108,6 +109,18 @@ def _write_source(root, source, style):
   return path
 
 
+def _listing(dataset, source, style):
+  """The source's files in its order: sorted; image split folders train/ before test/."""
+  if source == 'npz':
+    return [dataset] if style == 'single' else [f'{dataset}:x_test', f'{dataset}:x_train']
+  if source != 'images':
+    return sorted(glob.glob(dataset))
+  roots = [os.path.join(dataset, 'train'), os.path.join(dataset, 'test')]
+  if style == 'hash':
+    roots = [dataset]
+  return [p for root in roots for p in sorted(glob.glob(os.path.join(root, '*', '*.png')))]
+
+
 def _read_example(name):
   """`(x, label)` of the example a scores row names, read from its file by this test."""
   file, row = name
@@ -190,8 +203,9 @@ class SplitMatrixTest(test_util.TestCase):
       rows = list(csv.DictReader(f))
     self.assertLen(rows, result['num_examples'])
     self.assertEqual({split: sum(r['split'] == split for r in rows) for split in splits}, counts)
-    # Source order: files in order, records in file order (one pass, every split).
-    files = sorted({r['file'] for r in rows})
+    # Source order: files in the source's order, records in file order (one
+    # pass, every split).
+    files = _listing(dataset, source, style)
     keys = [(files.index(r['file']), int(r['row'])) for r in rows]
     self.assertEqual(keys, sorted(keys))
     self.assertLen(set(keys), len(keys))

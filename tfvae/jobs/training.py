@@ -121,9 +121,17 @@ def train(
       model.compile(keras.optimizers.Adam(config.learning_rate), jit_compile=config.jit_compile)
   else:
     model = _fit(
-      config, source, info, strategy, run_dir, output, chief, export_base, verbose, x_shown,
-      labels_shown,
-    )  # fmt: skip
+      config,
+      source,
+      info,
+      strategy,
+      run_dir=run_dir,
+      output=output,
+      chief=chief,
+      export_base=export_base,
+      verbose=verbose,
+      shown=(x_shown, labels_shown),
+    )
     # Saved before anything else can fail. Every worker saves (saving is
     # collective under multi-worker training); only the chief's copy lands
     # in `model_dir`.
@@ -145,10 +153,7 @@ def train(
   return metrics
 
 
-def _fit(
-  config, source, info, strategy, run_dir, output, chief, export_base, verbose, x_shown,
-  labels_shown,
-):  # fmt: skip
+def _fit(config, source, info, strategy, *, run_dir, output, chief, export_base, verbose, shown):
   """Builds, compiles and trains the model (resuming from a backup); returns it."""
   train_data, steps = pipelines.distribute_dataset(config, source, 'train', strategy)
   validation_data, validation_steps = None, None
@@ -167,7 +172,7 @@ def _fit(
     steps_per_epoch=steps,
     validation_data=validation_data,
     validation_steps=validation_steps,
-    callbacks=_callbacks(config, model, run_dir, output, chief, x_shown, labels_shown),
+    callbacks=_callbacks(config, model, run_dir, output, chief, *shown),
     verbose=verbose,
   )
   backup_dir = run_dir.file(run_dir.BACKUP)
