@@ -6,40 +6,25 @@ import os
 from absl import flags
 
 from tfvae.internal import cli
+from tfvae.jobs import command_options
 
 __all__ = ['define_flags', 'main', 'run']
 
 
 def define_flags(flag_values=flags.FLAGS):
   """Defines the flags of `python -m tfvae.evaluate`."""
-  flags.DEFINE_integer(
-    'batch_size', default=100, help='Examples per batch.', flag_values=flag_values
+  command_options.define('batch_size', flag_values)
+  command_options.define('dataset', flag_values)
+  command_options.define('importance_samples', flag_values)
+  command_options.define('model_dir', flag_values, required=True)
+  command_options.define(
+    'output', flag_values, help='JSON output (default: <model_dir>/evaluation.json).'
   )
-  flags.DEFINE_string(
-    'model_dir',
-    default=None,
-    required=True,
-    help='Directory written by python -m tfvae.train.',
-    flag_values=flag_values,
-  )
-  flags.DEFINE_integer(
-    'num_samples',
-    default=1000,
-    help='Importance samples per example (Burda et al. use 5000).',
-    flag_values=flag_values,
-  )
-  flags.DEFINE_string(
-    'output',
-    default=None,
-    help='JSON output (default: <model_dir>/evaluation.json).',
-    flag_values=flag_values,
-  )
-  flags.DEFINE_integer(
+  command_options.define(
     'verbose',
-    default=1,
+    flag_values,
     help="0: only the output file and the metrics; 1: a progress bar; 2: TensorFlow's logs and "
     'the traceback of any error.',
-    flag_values=flag_values,
   )
 
 
@@ -48,21 +33,24 @@ def main(argv):
   del argv  # Unused.
   from tfvae.data import sources as sources_lib
   from tfvae.jobs import evaluation as evaluation_lib
+  from tfvae.jobs import run_dir as run_dir_lib
 
-  output = flags.FLAGS.output or os.path.join(flags.FLAGS.model_dir, 'evaluation.json')
+  default = run_dir_lib.RunDir(flags.FLAGS.model_dir).file(run_dir_lib.RunDir.EVALUATION)
+  output = flags.FLAGS.output or default
   try:
     results = evaluation_lib.evaluate_run(
-      model_dir=flags.FLAGS.model_dir,
-      num_samples=flags.FLAGS.num_samples,
+      flags.FLAGS.model_dir,
+      importance_samples=flags.FLAGS.importance_samples,
       batch_size=flags.FLAGS.batch_size,
       output=output,
       verbose=min(flags.FLAGS.verbose, 1),
+      dataset=flags.FLAGS.dataset,
     )
   except sources_lib.DataError as error:
     raise ValueError(f"`model_dir`: the run's data: {error}") from error
   print(f'tfvae: wrote {os.path.abspath(output)}')
-  names = ('loss', 'reconstruction', 'kl', 'nll', 'bits_per_dim', 'elbo_bits_per_dim')
   # elbo_bits_per_dim: 8-bit likelihoods only.
+  names = ('loss', 'reconstruction', 'kl', 'nll', 'bits_per_dim', 'elbo_bits_per_dim')
   values = [(n, results[n]) for n in (*names, 'active_units') if n in results]
   print(
     'tfvae: test '

@@ -4,6 +4,7 @@
 from absl import flags
 
 from tfvae.internal import cli
+from tfvae.jobs import command_options
 
 __all__ = ['SCORES', 'main', 'run']
 
@@ -18,14 +19,15 @@ def main(argv):
   from tfvae.jobs import evaluation as evaluation_lib
 
   path = evaluation_lib.export_run(
-    model_dir=flags.FLAGS.model_dir,
+    flags.FLAGS.model_dir,
     export_base=flags.FLAGS.export_base,
     version=flags.FLAGS.version,
     overwrite=flags.FLAGS.overwrite,
     warmup=flags.FLAGS.warmup,
     anomaly_score=flags.FLAGS.anomaly_score,
     false_positive_rate=flags.FLAGS.false_positive_rate,
-    num_samples=flags.FLAGS.num_samples,
+    importance_samples=flags.FLAGS.importance_samples,
+    dataset=flags.FLAGS.dataset,
   )
   print(f'tfvae: exported {path}')
 
@@ -47,13 +49,13 @@ def _define_flags():
     help="Add an `anomaly` signature with this score, its threshold calibrated on the run's "
     'validation split.',
   )
-  flags.DEFINE_float(
+  command_options.define('dataset')
+  command_options.define(
     'false_positive_rate',
-    default=0.01,
     help='With --anomaly_score: the share of normal examples the threshold flags.',
   )
-  flags.DEFINE_integer(
-    'num_samples', default=1000, help='With --anomaly_score: importance samples of the score.'
+  command_options.define(
+    'importance_samples', help='With --anomaly_score: importance samples of the score.'
   )
   flags.DEFINE_string(
     'export_base',
@@ -62,16 +64,12 @@ def _define_flags():
     help='Directory of versions that TensorFlow Serving polls (its --model_base_path); the '
     'SavedModel goes to <export_base>/<version>/.',
   )
-  flags.DEFINE_string(
-    'model_dir',
-    default=None,
-    required=True,
-    help='A finished run of python -m tfvae.train (holds model.keras).',
+  command_options.define(
+    'model_dir', required=True, help='A finished run of python -m tfvae.train (holds model.keras).'
   )
   flags.DEFINE_bool('overwrite', default=False, help='Replace an existing --version.')
-  flags.DEFINE_integer(
+  command_options.define(
     'verbose',
-    default=1,
     help="0 or 1: the version written; 2: TensorFlow's logs and the traceback of any error.",
   )
   flags.DEFINE_integer(

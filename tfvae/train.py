@@ -14,6 +14,7 @@ import typing
 from absl import flags
 
 from tfvae.internal import cli
+from tfvae.jobs import command_options
 from tfvae.jobs import config as config_lib
 
 __all__ = ['config_from_flags', 'define_flags', 'main', 'run']
@@ -36,19 +37,17 @@ def define_flags(flag_values=flags.FLAGS):
     'directory <export_base>/<version>/ (see python -m tfvae.export).',
     flag_values=flag_values,
   )
-  flags.DEFINE_string(
+  command_options.define(
     'model_dir',
-    default=None,
+    flag_values,
     help='Output directory (default: tfvae_runs/<dataset>-<time>). Rerun with the same '
-    'flags to resume an interrupted run.',
-    flag_values=flag_values,
+    'flags to resume an interrupted run, or to finish one whose steps after training failed.',
   )
-  flags.DEFINE_integer(
+  command_options.define(
     'verbose',
-    default=1,
+    flag_values,
     help='0: only where the run goes and its test metrics; 1: Keras progress bars; 2: one line '
     "per epoch, TensorFlow's logs and the traceback of any error.",
-    flag_values=flag_values,
   )
 
 

@@ -12,6 +12,7 @@ import tensorflow as tf
 import test_util
 from tfvae.data import arrays as datasets_lib
 from tfvae.data import sources as sources_lib
+from tfvae.data import splits as splits_lib
 
 _SHAPE = (4, 6, 1)
 
@@ -699,6 +700,40 @@ class DatasetTest(test_util.TestCase):
     _write_csv(path, ['a'], [[1], [2]])
     with self.assertRaisesRegex(sources_lib.DataError, 'split is empty'):
       sources_lib.open_source(path, test_fraction=0.01).scan()
+
+  def test_rows_name_file_and_row_in_source_order(self):
+    directory = self.create_tempdir().full_path
+    for name, start in (('b.csv', 10), ('a.csv', 0)):
+      _write_csv(
+        os.path.join(directory, name), ['v', 'label'], [[start + i, i % 3] for i in range(4)]
+      )
+    source = sources_lib.open_source(os.path.join(directory, '*.csv'), test_fraction=0.01)
+    data, files = source.rows(None, batch_size=3)  # Whole: too small to split, and fine.
+    rows = {k: np.concatenate([b[k].numpy() for b in data]) for k in ('x', 'y', 'file', 'row')}
+    self.assertEqual([os.path.basename(f) for f in files], ['a.csv', 'b.csv'])
+    self.assertAllEqual(rows['file'], [0] * 4 + [1] * 4)
+    self.assertAllEqual(rows['row'], [0, 1, 2, 3] * 2)
+    self.assertAllEqual(rows['x'][:, 0], [0, 1, 2, 3, 10, 11, 12, 13])
+    self.assertAllEqual(rows['y'], [0, 1, 2, 0] * 2)
+
+  def test_rows_of_arrays_name_the_stored_row(self):
+    (x_train, _, rows_train, part), _ = datasets_lib.load_with_rows('digits')
+    source = sources_lib.open_source('digits')
+    data, files = source.rows(['validation', 'train'], batch_size=500)
+    batches = list(data)
+    self.assertEqual((files, part), (['digits'], 'x'))
+    row = np.concatenate([b['row'].numpy() for b in batches])
+    self.assertAllEqual(row, np.sort(rows_train))  # Train and validation, stored order.
+    x = np.concatenate([b['x'].numpy() for b in batches])
+    self.assertAllEqual(x, x_train[np.argsort(rows_train)])
+
+  def test_top_level_split_folders_name_the_split(self):
+    self.assertEqual(splits_lib.path_token('train/part-0.csv'), 0)
+    self.assertEqual(splits_lib.path_token('val/part-0.csv'), 1)
+    self.assertEqual(splits_lib.path_token('data/x-test.csv'), 2)
+    self.assertIsNone(splits_lib.path_token('trainee/part-0.csv'))
+    with self.assertRaisesRegex(ValueError, 'test split in a train folder'):
+      splits_lib.path_token('train/x-test.csv')
 
   def test_bad_arguments(self):
     source, _ = self._source()

@@ -9,8 +9,13 @@ from absl import flags
 
 import test_util
 from tfvae import train as train_lib
+from tfvae.data import arrays as datasets_lib
 from tfvae.data import sources as sources_lib
 from tfvae.jobs import config as config_lib
+from tfvae.jobs import models
+from tfvae.model import decoder as decoder_lib
+from tfvae.model import encoder as encoder_lib
+from tfvae.model import vae as vae_lib
 
 _IMAGES = sources_lib.SourceInfo(
   'images', (8, 8, 1), {'train': 10, 'validation': 2, 'test': 3}, num_classes=10
@@ -102,12 +107,43 @@ class JobConfigTest(test_util.TestCase):
   def test_resolve_fills_in_what_the_data_decide(self):
     config = config_lib.JobConfig()
     images = config.resolve(_IMAGES)
-    self.assertEqual((images.likelihood, images.hidden_units), ('bernoulli', (512, 256)))
+    self.assertEqual((images.likelihood, images.hidden_units), ('bernoulli', None))
     table = config.resolve(_TABLE)
     self.assertEqual(table.likelihood, 'gaussian')
-    conv = config_lib.JobConfig(architecture='conv').resolve(_IMAGES)
+
+  def test_the_model_wing_fills_in_its_own_defaults(self):
+    self.assertEqual(models.complete(config_lib.JobConfig()).hidden_units, (512, 256))
+    conv = models.complete(config_lib.JobConfig(architecture='conv'))
     self.assertEqual(conv.hidden_units, (32, 64))
-    self.assertEqual(config_lib.JobConfig(hidden_units=()).resolve(_TABLE).hidden_units, ())
+    self.assertEqual(models.complete(config_lib.JobConfig(hidden_units=())).hidden_units, ())
+
+  def test_choices_agree_with_the_model_wing(self):
+    # The config declares them as plain tuples, importing no model module.
+    self.assertEqual(config_lib.ARCHITECTURES, encoder_lib.ARCHITECTURES)
+    self.assertEqual(config_lib.POSTERIORS, encoder_lib.POSTERIORS)
+    self.assertEqual(config_lib.LIKELIHOODS, decoder_lib.LIKELIHOODS)
+    self.assertEqual(config_lib.OBJECTIVES, vae_lib.OBJECTIVES)
+    self.assertEqual(
+      set(config_lib._NAMED_DATASETS),  # noqa: SLF001
+      set(datasets_lib.DATASETS),
+    )
+    with open(config_lib.__file__) as f:
+      self.assertNotIn('tfvae.model', f.read())
+
+  def test_config_json_of_an_earlier_release_reads(self):
+    # Written by the release before the job wing was split: relative dataset,
+    # every option then known, hidden_units resolved.
+    earlier = {
+      'architecture': 'dense', 'batch_size': 64, 'channels': None, 'conditional': False,
+      'data_dir': None, 'dataset': 'data/bc_*.csv', 'epochs': 2, 'free_bits': 0.0,
+      'hidden_units': [8], 'image_size': None, 'jit_compile': None, 'kl_warmup_epochs': 0,
+      'kl_weight': 1.0, 'label_column': None, 'latent_size': 2, 'learning_rate': 0.001,
+      'likelihood': 'gaussian', 'num_samples': 1, 'objective': 'elbo', 'posterior': 'diagonal',
+      'prior': 'standard_normal', 'seed': 0, 'shuffle_buffer': 10000, 'strategy': 'default',
+      'test_fraction': 0.1, 'validation_fraction': 0.1,
+    }  # fmt: skip
+    config = config_lib.JobConfig.from_json(earlier)
+    self.assertEqual((config.dataset, config.hidden_units), ('data/bc_*.csv', (8,)))
 
   def test_early_stopping_is_on_by_default_for_small_training_splits(self):
     def patience(train, validation, **options):

@@ -7,14 +7,17 @@ import os
 import subprocess
 import sys
 import tempfile
+from unittest import mock
 
 import numpy as np
 import tensorflow as tf
 
 import test_util
 import tfvae
+from tfvae.data import sources as sources_lib
 from tfvae.jobs import evaluation as evaluation_lib
 from tfvae.jobs import experiment as experiment_lib
+from tfvae.jobs import run_dir as run_dir_lib
 
 
 class EvaluateTest(test_util.TestCase):
@@ -48,7 +51,7 @@ class EvaluateTest(test_util.TestCase):
     experiment_lib.train(
       model_dir=model_dir, latent_size=2, hidden_units=(8,), epochs=1, batch_size=256, verbose=0
     )
-    results = evaluation_lib.evaluate_run(model_dir, num_samples=20, verbose=0)
+    results = evaluation_lib.evaluate_run(model_dir, importance_samples=20, verbose=0)
     with open(os.path.join(model_dir, 'evaluation.json')) as f:
       self.assertEqual(json.load(f)['nll'], results['nll'])
     output = os.path.join(model_dir, 'cli.json')
@@ -86,7 +89,7 @@ class AnomalyRunTest(test_util.TestCase):
       self.model_dir,
       scores=('log_likelihood', 'reconstruction'),
       false_positive_rate=0.1,
-      num_samples=16,
+      importance_samples=16,
       output=output,
     )
     with open(output) as f:
@@ -95,8 +98,8 @@ class AnomalyRunTest(test_util.TestCase):
     self.assertEqual(result['num_examples'], 297)
     self.assertEqual(
       list(rows[0]),
-      ['split', 'index', 'label', 'log_likelihood', 'log_likelihood_anomaly', 'reconstruction',
-       'reconstruction_anomaly'],
+      ['file', 'row', 'split', 'label', 'log_likelihood', 'log_likelihood_anomaly',
+       'reconstruction', 'reconstruction_anomaly'],
     )  # fmt: skip
     for score in ('log_likelihood', 'reconstruction'):
       values = np.array([float(r[score]) for r in rows])
@@ -107,12 +110,46 @@ class AnomalyRunTest(test_util.TestCase):
     with open(f'{output}.thresholds.json') as f:
       thresholds = json.load(f)
     self.assertEqual(thresholds['log_likelihood']['num_examples'], 300)  # The validation split.
-    # The same data and seed give the same scores as the library.
+    # The same examples and seed give the same scores as the library: the rows
+    # name the digits' stored rows, in order; the test split is binarized once.
     run = experiment_lib.load_run(self.model_dir)
-    source = experiment_lib.make_source(run.config)
-    test = experiment_lib.make_dataset(run.config, source, 'test', 100)
-    expected = tfvae.anomaly.scores(run.model, test, num_samples=16, seed=run.config.seed)
+    _, (x, _, stored_rows, _) = tfvae.datasets.load_with_rows('digits', seed=run.config.seed)
+    x = tfvae.datasets.binarize(x, run.config.seed)[np.argsort(stored_rows)]
+    self.assertEqual([int(r['row']) for r in rows], sorted(stored_rows))
+    self.assertEqual({r['file'] for r in rows}, {'digits'})
+    expected = tfvae.anomaly.scores(run.model, x, num_samples=16, seed=run.config.seed)
     self.assertAllClose([float(r['log_likelihood']) for r in rows], expected, rtol=1e-5)
+
+  def test_four_scores_load_the_model_once_and_read_each_split_once(self):
+    # Spies that count real calls (each wraps the real function).
+    reads = []
+
+    def rows(source, splits=None, *args, **kwargs):
+      reads.extend(splits or sources_lib.SPLITS)
+      return real_rows(source, splits, *args, **kwargs)
+
+    def dataset(source, split, *args, **kwargs):
+      reads.append(split)
+      return real_dataset(source, split, *args, **kwargs)
+
+    real_rows, real_dataset = sources_lib.Source.rows, sources_lib.Source.dataset
+    with (
+      mock.patch.object(run_dir_lib, 'load_model', wraps=run_dir_lib.load_model) as loads,
+      mock.patch.object(sources_lib, 'open_source', wraps=sources_lib.open_source) as opens,
+      mock.patch.object(sources_lib.Source, 'rows', autospec=True, side_effect=rows),
+      mock.patch.object(sources_lib.Source, 'dataset', autospec=True, side_effect=dataset),
+    ):
+      result = evaluation_lib.score_run(
+        self.model_dir,
+        scores=tfvae.anomaly.SCORES,
+        importance_samples=4,
+        output=os.path.join(self.create_tempdir().full_path, 'scores.csv'),
+      )
+    self.assertEqual(result['num_examples'], 297)
+    self.assertLen(result['thresholds'], 4)
+    self.assertEqual(loads.call_count, 1)  # model.keras, once.
+    self.assertEqual(opens.call_count, 1)  # The source, opened and scanned once.
+    self.assertCountEqual(reads, ['validation', 'test'])  # Each split read once.
 
   def test_other_data_and_the_entry_point(self):
     directory = self.create_tempdir().full_path
@@ -122,15 +159,16 @@ class AnomalyRunTest(test_util.TestCase):
     output = os.path.join(directory, 'noise.csv')
     subprocess.run(
       [sys.executable, '-m', 'tfvae.score', f'--model_dir={self.model_dir}',
-       f'--dataset={directory}/noise.npz', '--num_samples=16', f'--output={output}',
+       f'--dataset={directory}/noise.npz', '--importance_samples=16', f'--output={output}',
        '--scores=log_likelihood', '--scores=complexity'],
       env=dict(os.environ, PYTHONPATH=test_util.REPO_ROOT, TF_CPP_MIN_LOG_LEVEL='2'),
       check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     with open(output) as f:
       rows = list(csv.DictReader(f))
-    self.assertLen(rows, 50)  # Every split of the other data.
-    self.assertEqual({r['split'] for r in rows}, {'train', 'validation', 'test'})
+    self.assertLen(rows, 50)  # The other data, read whole, in order.
+    self.assertEqual({r['split'] for r in rows}, {'all'})
+    self.assertEqual([int(r['row']) for r in rows], list(range(50)))
     # Noise is not a digit: far more than the calibrated 1% is flagged (52% by this
     # small model, trained 2 epochs).
     self.assertGreater(np.mean([int(r['log_likelihood_anomaly']) for r in rows]), 0.3)
@@ -138,7 +176,11 @@ class AnomalyRunTest(test_util.TestCase):
   def test_export_with_an_anomaly_signature(self):
     export_base = self.create_tempdir().full_path
     path = tfvae.evaluation.export_run(
-      self.model_dir, export_base, anomaly_score='log_likelihood', num_samples=16, warmup=False
+      self.model_dir,
+      export_base,
+      anomaly_score='log_likelihood',
+      importance_samples=16,
+      warmup=False,
     )
     signature = tf.saved_model.load(path).signatures['anomaly']
     x = tfvae.datasets.binarize(tfvae.datasets.load('digits')[1][0][:5], seed=0)

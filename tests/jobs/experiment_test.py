@@ -194,7 +194,7 @@ class FileSourcesTest(test_util.TestCase):
     run = experiment_lib.load_run(model_dir)
     self.assertEqual((run.model.event_shape, run.model.condition_size), ((8, 8, 1), 2))
     # The test split is scored once at the end, as evaluate scores it again.
-    evaluation = tfvae.evaluation.evaluate_run(model_dir, num_samples=4, verbose=0)
+    evaluation = tfvae.evaluation.evaluate_run(model_dir, importance_samples=4, verbose=0)
     self.assertAllClose(evaluation['loss'], metrics['loss'], rtol=0.05)
     with open(os.path.join(model_dir, 'class_names.json')) as f:
       self.assertEqual(json.load(f), ['cat', 'dog'])
@@ -267,7 +267,7 @@ class FileSourcesTest(test_util.TestCase):
     model_dir, _ = self._run(os.path.join(directory, '*.tfrecord'), prior='mixture')
     run = experiment_lib.load_run(model_dir)
     self.assertEqual(run.model.event_shape, (8, 8, 1))
-    evaluation = tfvae.evaluation.evaluate_run(model_dir, num_samples=4, verbose=0)
+    evaluation = tfvae.evaluation.evaluate_run(model_dir, importance_samples=4, verbose=0)
     self.assertEqual(evaluation['num_examples'], 100)  # The test files.
 
   def test_csv_table_in_raw_units(self):

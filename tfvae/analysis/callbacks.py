@@ -100,7 +100,8 @@ class VAETensorBoard(keras.callbacks.Callback):
       condition: for a conditional VAE, the conditions of `images` (float
         `[n, K]` or integer labels `[n]`). Its `samples` grid then has one
         row per class (the unit vectors of the condition), `num_columns`
-        images each, and `num_samples` is not used.
+        images each, unless `num_samples` is `0` (no grid: for data that
+        are not images).
         Default value: `None`.
 
     Raises:
@@ -182,17 +183,17 @@ class VAETensorBoard(keras.callbacks.Callback):
         description='Standard deviations of q(z|x) (of its Gaussian base for a flow) over the '
         'logged inputs and latent dimensions.',
       )
+    if not self.num_samples:
+      return
     if condition_size:
       classes = np.repeat(np.eye(condition_size, dtype=np.float32), self.num_columns, axis=0)
       samples = self.model.sample(condition=classes, seed=self.seed)
       num_columns = self.num_columns
       description = 'Likelihood means at draws from the prior, one row per class.'
-    elif self.num_samples:
+    else:
       samples = self.model.sample(self.num_samples, seed=self.seed)
       num_columns = min(self.num_columns, self.num_samples)
       description = 'Likelihood means at draws from the prior (the same draws every epoch).'
-    else:
-      return
     grid = grid_lib.make_grid(np.nan_to_num(np.asarray(samples)), num_columns=num_columns)
     tf.summary.image(
       'samples', _upscale(grid, self.image_scale)[np.newaxis], description=description

@@ -23,6 +23,8 @@ __all__ = [
 
 _CHUNK = 256  # Records per read, split filter and scan step.
 _MAX_CYCLE = 8  # Files read at once (more hold more chunks in memory, no faster).
+# Provenance fields carried from records to decoded batches (`stream(with_rows=True)`).
+_PASSED = ('id', 'file', 'row', 'split')
 
 
 class DataError(ValueError):
@@ -46,7 +48,7 @@ class FileSet:
     self.relative_paths = [os.path.relpath(p, root).replace(os.sep, '/') for p in self.paths]
     if tokens is None:
       try:
-        tokens = [splits.split_token(p) for p in self.relative_paths]
+        tokens = [splits.path_token(p) for p in self.relative_paths]
       except ValueError as e:
         raise DataError(str(e)) from None
     self.tokens = list(tokens)
@@ -184,6 +186,7 @@ def stream(
   assignment,
   with_ids,
   transform=None,
+  with_rows=False,
 ):
   """A dataset of one split's batches (dicts from `fmt.decode_batch`), and its size.
 
@@ -197,7 +200,8 @@ def stream(
   Args:
     files: the `FileSet`.
     fmt: the `RecordFormat`.
-    split: split index.
+    split: split index, a sequence of them (those splits together, in file
+      order), or `None` (every record of every file).
     counts: int array `[num_files, 3]` of examples per file and split (from the scan).
     num_shards, shard_index: this worker's share (by file when the split has at
       least `num_shards` files, else by record with a warning).
@@ -209,23 +213,30 @@ def stream(
     assignment: the `splits.Assignment`.
     with_ids: add each example's stable id (as `id`), for `transform`.
     transform: a function of decoded dicts (of any batch size), or `None`.
+    with_rows: add where each example comes from: `file` (its file's index in
+      `files`), `row` (its 0-based record index in that file) and `split`.
 
   Returns:
     `(dataset, num_examples)`.
   """
-  chosen, by_record, num_examples = splits.shard_plan(counts[:, split], num_shards, shard_index)
+  wanted = list(range(3)) if split is None else np.atleast_1d(split).astype(np.int64).tolist()
+  chosen, by_record, num_examples = splits.shard_plan(
+    counts[:, wanted].sum(axis=1), num_shards, shard_index
+  )
   if by_record:
     warnings.warn(
-      f'split {splits.SPLITS[split]!r} has {len(chosen)} file(s) for {num_shards} shards: '
-      'sharding by record (every worker reads every file); write at least as many files as '
-      'workers to shard by file.',
+      f'split {", ".join(splits.SPLITS[s] for s in wanted)!r} has {len(chosen)} file(s) for '
+      f'{num_shards} shards: sharding by record (every worker reads every file); write at least '
+      'as many files as workers to shard by file.',
       stacklevel=4,  # The caller of Source.dataset.
     )
   modes = files.modes[chosen]
-  whole = bool(np.all(modes == split))  # Every record of these files is in the split.
+  whole = bool(np.all(np.isin(modes, wanted)))  # Every record of these files is wanted.
   paths = tf.constant([files.paths[f] for f in chosen])
   keys = tf.constant(files.keys[chosen])
   mode_table = tf.constant(modes)
+  chosen_table = tf.constant(np.asarray(chosen, np.int64))
+  wanted_table = tf.constant(wanted, tf.int64)
   transform = transform or (lambda decoded: decoded)
   parallel = dict(num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
   ds = tf.data.Dataset.range(len(chosen))
@@ -235,26 +246,37 @@ def stream(
   def decode(batch):
     batch = _as_element(batch)
     decoded = fmt.decode_batch(batch)
-    if 'id' in batch:
-      decoded['id'] = batch['id']
+    decoded.update({k: batch[k] for k in _PASSED if k in batch})
     return transform(decoded)
 
+  def decode_one(element):
+    element = _as_element(element)
+    decoded = dict(fmt.decode_example(element))
+    decoded.update({k: element[k] for k in _PASSED if k in element})
+    return decoded
+
   if fmt.one_per_file:
-    chosen_table = tf.constant(np.asarray(chosen, np.int64))
 
     def read_file(f):
       element = {'record': tf.io.read_file(paths[f]), 'file': chosen_table[f]}
       if with_ids:
         element['id'] = splits.example_ids(keys[f], tf.constant(0, tf.int64))
-      return fmt.decode_example(element)
+      if with_rows:
+        element.update(row=tf.constant(0, tf.int64), split=mode_table[f])
+      decoded = decode_one(element)
+      if not with_rows:
+        decoded.pop('file', None)
+      return decoded
 
     ds = ds.map(read_file, **parallel).batch(batch_size, drop_remainder=drop_remainder)
     return ds.map(decode, **parallel), num_examples
 
   def read(f):
     chunks = fmt.reader(paths[f]).batch(_CHUNK)
-    if not whole or with_ids:
-      chunks = chunks.enumerate().map(lambda j, chunk: _select(chunk, j, keys[f], mode_table[f]))
+    if not whole or with_ids or with_rows:
+      chunks = chunks.enumerate().map(lambda j, chunk: _select(chunk, j, f))
+    else:  # A dict, as `_select` gives (a CSV chunk is a tuple of columns).
+      chunks = chunks.map(lambda *record: {'record': record[0] if len(record) == 1 else record})
     if by_record:
       chunks = chunks.unbatch().shard(num_shards, shard_index).batch(_CHUNK)
     if not fmt.vectorized:
@@ -262,15 +284,20 @@ def stream(
     # Files read one after the other decode their chunks in parallel.
     return chunks.map(decode, num_parallel_calls=None if shuffle else tf.data.AUTOTUNE)
 
-  def _select(chunk, j, key, mode):
+  def _select(chunk, j, f):
     index = j * _CHUNK + tf.range(_size(chunk), dtype=tf.int64)
-    ids = splits.example_ids(key, index)
+    ids = splits.example_ids(keys[f], index)
     element = {'record': chunk}
     if with_ids:
       element['id'] = ids
+    if whole and not with_rows:
+      return element
+    split_ids = assignment.splits(ids, mode_table[f])
+    if with_rows:
+      element.update(file=tf.fill(tf.shape(index), chosen_table[f]), row=index, split=split_ids)
     if whole:
       return element
-    keep = tf.equal(assignment.splits(ids, mode), split)
+    keep = tf.reduce_any(tf.equal(split_ids[:, tf.newaxis], wanted_table[tf.newaxis]), axis=1)
     return tf.nest.map_structure(lambda t: tf.boolean_mask(t, keep), element)
 
   if shuffle:  # Mix chunks of many files, read in parallel.
@@ -286,7 +313,7 @@ def stream(
   ds = ds.unbatch()
   if shuffle:
     ds = ds.shuffle(shuffle_buffer, seed=seed + 1, reshuffle_each_iteration=True)
-  ds = ds.map(lambda element: fmt.decode_example(_as_element(element)), **parallel)
+  ds = ds.map(decode_one, **parallel)
   ds = ds.batch(batch_size, drop_remainder=drop_remainder)
   return ds.map(decode, **parallel), num_examples
 

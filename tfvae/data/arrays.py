@@ -19,6 +19,7 @@ __all__ = [
   'DATASETS',
   'binarize',
   'load',
+  'load_with_rows',
   'make_dataset',
   'stateless_binarize',
 ]
@@ -67,6 +68,21 @@ def load(name: str = 'digits', data_dir: str | None = None, seed: int = 0):
   >>> x_train.shape, x_test.shape, float(x_train.max())
   ((1500, 8, 8, 1), (297, 8, 8, 1), 1.0)
   """
+  (x_train, y_train, _, _), (x_test, y_test, _, _) = load_with_rows(name, data_dir, seed)
+  return (x_train, y_train), (x_test, y_test)
+
+
+def load_with_rows(name: str = 'digits', data_dir: str | None = None, seed: int = 0):
+  """`load`, with where each example comes from: `((x, y, rows, part), (x, y, rows, part))`.
+
+  `rows` (int64 `[n]`) are the examples' 0-based indices in the stored array
+  that `part` names: `'x'` (a single array, or the shipped digits), `'x_train'` /
+  `'x_test'` (an `.npz` holding both, or the IDX files of `mnist` /
+  `fashion_mnist`).
+
+  Raises:
+    ValueError: as `load`.
+  """
   if not isinstance(name, (str, os.PathLike)):
     raise TypeError(f'`name` must be a dataset name or a file path; got {name!r}.')
   name = os.fspath(name)
@@ -76,9 +92,17 @@ def load(name: str = 'digits', data_dir: str | None = None, seed: int = 0):
     return _load_digits(seed)
   if name in ('mnist', 'fashion_mnist'):
     if data_dir is not None:
-      return _load_idx(data_dir)
-    return _download(name)
+      return _whole(*_load_idx(data_dir))
+    return _whole(*_download(name))
   raise ValueError(f'`name` must be one of {list(DATASETS)} or a .npz/.npy path; got {name!r}.')
+
+
+def _whole(train, test):
+  """Train and test arrays stored as such: every row in order."""
+  return tuple(
+    (x, y, np.arange(len(x), dtype=np.int64), part)
+    for (x, y), part in ((train, 'x_train'), (test, 'x_test'))
+  )
 
 
 def binarize(x, seed: int = 0) -> np.ndarray:
@@ -258,7 +282,7 @@ def _load_digits(seed):
   x = (images.astype(np.float32) / 16.0)[..., np.newaxis]
   order = np.random.default_rng(seed).permutation(len(x))
   test, train = order[:_DIGITS_TEST_SIZE], order[_DIGITS_TEST_SIZE:]
-  return (x[train], labels[train]), (x[test], labels[test])
+  return (x[train], labels[train], train, 'x'), (x[test], labels[test], test, 'x')
 
 
 def _load_arrays(path, seed):
@@ -276,7 +300,7 @@ def _load_arrays(path, seed):
   if 'x_train' in arrays and 'x_test' in arrays:
     train = (_as_images(arrays['x_train'], 'x_train'), arrays.get('y_train'))
     test = (_as_images(arrays['x_test'], 'x_test'), arrays.get('y_test'))
-    return train, test
+    return _whole(train, test)
   if 'x' not in arrays:
     raise ValueError(
       f'`name`: {path!r} must hold arrays `x_train` and `x_test`, or `x`; '
@@ -290,7 +314,7 @@ def _load_arrays(path, seed):
   num_test = max(1, len(x) // 10)
   test, train = order[:num_test], order[num_test:]
   pick = (lambda idx: None) if y is None else (lambda idx: y[idx])
-  return (x[train], pick(train)), (x[test], pick(test))
+  return (x[train], pick(train), train, 'x'), (x[test], pick(test), test, 'x')
 
 
 def _as_images(array, name):

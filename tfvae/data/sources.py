@@ -28,13 +28,15 @@
   out (IDs, text). The delimiter (`,`, `;`, tab, `|`) is the one the header shows.
 
 Every source has three splits. Files or folders whose names carry the word
-`train`, `test` or `validation` (`valid`, `val`) are those splits (train and
-test must both be there; validation is otherwise held out of train). Else each
+`train`, `test` or `validation` (`valid`, `val`) are those splits, and so are
+files in top-level folders named so (train and test must both be there;
+validation is otherwise held out of train). Else each
 example is assigned by a stable hash of `seed`, its file's path relative to
 the source and its index in the file: a `test_fraction` share is test, a
 `validation_fraction` share of the rest validation. `Source.scan()` reads and
 checks every record once; bad data raises `DataError` naming the file and
-record. Nothing but in-memory arrays is ever loaded whole.
+record. `Source.rows()` reads examples in source order with the file and row
+each comes from. Nothing but in-memory arrays is ever loaded whole.
 """
 
 import os
@@ -282,8 +284,14 @@ class Source:
   def __repr__(self):
     return f'<tfvae.sources.Source {self.spec!r}>'
 
-  def scan(self) -> SourceInfo:
+  def scan(self, require_splits: bool = True) -> SourceInfo:
     """Reads and checks every example once; measures the data (cached: one scan per source).
+
+    Args:
+      require_splits: raise when the train or test split (or the validation
+        split, with `validation_fraction > 0`) is empty; data only scored
+        (`rows(None)`) need not split.
+        Default value: `True`.
 
     Returns:
       The `SourceInfo`.
@@ -293,17 +301,70 @@ class Source:
         line), or an empty train or test split, or an empty validation split
         although `validation_fraction > 0`.
     """
+    info = self._scanned()
+    for split in ('train', 'test', 'validation') if require_splits else ():
+      if info.num_examples[split] == 0 and (
+        split != 'validation' or self._assignment.validation_fraction > 0
+      ):
+        raise DataError(
+          f'{self.spec}: the {split} split is empty ({info.num_examples}); use more data or '
+          'other `validation_fraction` / `test_fraction`.'
+        )
+    return info
+
+  def rows(
+    self,
+    splits=None,
+    batch_size: int = 100,
+    binarization: str | None = None,
+    seed: int = 0,
+  ):
+    """One pass over examples in source order, each with the file and row it comes from.
+
+    Files in order, records in file order, never shuffled; examples are
+    prepared as `dataset(split, binarization=..., seed=...)` prepares them
+    (the same static draw of each example). With `splits=None` every example
+    is read, whatever its split, and a source too small to split is fine.
+
+    Args:
+      splits: split names to read together, or `None`: every example.
+        Default value: `None`.
+      batch_size: examples per batch.
+        Default value: `100`.
+      binarization: `None` or `'static'`.
+        Default value: `None`.
+      seed: seed of the binarization.
+        Default value: `0`.
+
+    Returns:
+      `(dataset, files)`: a `tf.data.Dataset` of dict batches with `x`
+      (float32 `[batch, *event_shape]`), `y` (int64 labels, when the source
+      has them), `file` (int64 index into `files`), `row` (int64, the 0-based
+      record index in that file: a TFRecord record, a CSV data line (the
+      header is not counted; line `row + 2` of the file), an image file's 0,
+      the index in an array) and `split` (int64 index into `SPLITS`); and
+      `files`, the names `file` indexes (paths; `<spec>:x_train` style names
+      for the arrays of `.npz` files and named datasets).
+
+    Raises:
+      ValueError: a bad argument.
+      DataError: bad data found by the scan.
+    """
+    wanted = None
+    if splits is not None:
+      wanted = [SPLITS.index(checks.check_choice(s, SPLITS, 'splits')) for s in splits]
+    batch_size = checks.check_positive_int(batch_size, 'batch_size')
+    checks.check_choice(binarization, ('static', None), 'binarization')
+    seed = checks.check_non_negative_int(seed, 'seed')
+    info = self.scan(require_splits=wanted is not None)
+    if binarization is not None and info.value_range != 'unit_interval':
+      raise ValueError(f'`binarization` needs values in [0, 1]; {self.spec} is a table.')
+    return self._rows(wanted, batch_size, binarization, seed, info.num_classes is not None)
+
+  def _scanned(self):
+    """The scan's `SourceInfo`, without the checks of the split sizes (cached)."""
     if self._info is None:
-      info = self._scan()
-      for split in ('train', 'test', 'validation'):
-        if info.num_examples[split] == 0 and (
-          split != 'validation' or self._assignment.validation_fraction > 0
-        ):
-          raise DataError(
-            f'{self.spec}: the {split} split is empty ({info.num_examples}); use more data or '
-            'other `validation_fraction` / `test_fraction`.'
-          )
-      self._info = info
+      self._info = self._scan()
     return self._info
 
   def dataset(
@@ -468,13 +529,20 @@ class Source:
   def _dataset(self, *args):
     raise NotImplementedError
 
+  def _rows(self, wanted, batch_size, binarization, seed, has_labels):
+    raise NotImplementedError
+
 
 class _ArraySource(Source):
   """Arrays of `tfvae.datasets.load`, validation held out by a seeded permutation."""
 
   def __init__(self, spec, data_dir, seed, assignment, channels, image_size):
     super().__init__(spec, seed, assignment, channels, image_size)
-    (x_train, y_train), (x_test, y_test) = datasets_lib.load(spec, data_dir, seed)
+    train_part, test_part = datasets_lib.load_with_rows(spec, data_dir, seed)
+    (x_train, y_train, rows_train, part_train), (x_test, y_test, rows_test, part_test) = (
+      train_part,
+      test_part,
+    )
     if channels is not None or image_size is not None:
       x_train, x_test = (
         image_files.convert_arrays(x, channels, image_size) for x in (x_train, x_test)
@@ -489,6 +557,15 @@ class _ArraySource(Source):
       'train': (x_train[train], pick(y_train, train)),
       'validation': (x_train[validation], pick(y_train, validation)),
       'test': (x_test, pick(y_test, slice(None))),
+    }
+    # Where each example is stored: the array it is in (an index into
+    # `self._parts`) and its index there.
+    self._parts = sorted({part_train, part_test})
+    train_file, test_file = self._parts.index(part_train), self._parts.index(part_test)
+    self._stored = {
+      'train': (train_file, rows_train[train]),
+      'validation': (train_file, rows_train[validation]),
+      'test': (test_file, rows_test),
     }
 
   def _scan(self):
@@ -525,6 +602,26 @@ class _ArraySource(Source):
       x, batch_size, shuffle, binarization, seed, drop_remainder, labels=y if labels else None
     )
     return ds.with_options(_options(num_shards))
+
+  def _rows(self, wanted, batch_size, binarization, seed, has_labels):
+    columns = {'x': [], 'y': [], 'file': [], 'row': [], 'split': []}
+    for index in range(3) if wanted is None else wanted:
+      x, y = self._arrays[SPLITS[index]]
+      if binarization == 'static':  # As `dataset` draws it: the split's array at once.
+        x = datasets_lib.binarize(x, seed)
+      file, rows = self._stored[SPLITS[index]]
+      columns['x'].append(x)
+      columns['y'].append(y if has_labels else np.zeros(len(x), np.int64))
+      columns['file'].append(np.full(len(x), file, np.int64))
+      columns['row'].append(np.asarray(rows, np.int64))
+      columns['split'].append(np.full(len(x), index, np.int64))
+    columns = {key: np.concatenate(value) for key, value in columns.items()}
+    order = np.lexsort((columns['row'], columns['file']))
+    columns = {key: value[order] for key, value in columns.items()}
+    if not has_labels:
+      del columns['y']
+    files = [self.spec if part == 'x' else f'{self.spec}:{part}' for part in self._parts]
+    return tf.data.Dataset.from_tensor_slices(columns).batch(batch_size), files
 
 
 class _FileSource(Source):
@@ -592,6 +689,28 @@ class _FileSource(Source):
       ds = ds.map(features)
     ds = ds.apply(tf.data.experimental.assert_cardinality(num_batches))
     return ds.with_options(_options(num_shards)).prefetch(tf.data.AUTOTUNE)
+
+  def _rows(self, wanted, batch_size, binarization, seed, has_labels):
+    ds, _ = file_sources.stream(
+      self._files,
+      self._format,
+      wanted,
+      self._counts,
+      num_shards=1,
+      shard_index=0,
+      shuffle=False,
+      seed=seed,
+      shuffle_buffer=1,
+      batch_size=batch_size,
+      drop_remainder=False,
+      assignment=self._assignment,
+      with_ids=binarization == 'static',
+      transform=_binarize_static if binarization == 'static' else None,
+      with_rows=True,
+    )
+    keys = ('x', 'y', 'file', 'row', 'split') if has_labels else ('x', 'file', 'row', 'split')
+    ds = ds.map(lambda batch: {key: batch[key] for key in keys})
+    return ds.with_options(_options(1)).prefetch(tf.data.AUTOTUNE), list(self._files.paths)
 
 
 def _options(num_shards):

@@ -19,6 +19,7 @@ __all__ = [
   'example_ids',
   'file_key',
   'file_modes',
+  'path_token',
   'shard_plan',
   'split_token',
   'uniform',
@@ -50,6 +51,27 @@ def split_token(name):
       f'{name!r} names more than one split ({", ".join(SPLITS[s] for s in sorted(found))}).'
     )
   return found.pop() if found else None
+
+
+def path_token(relative_path):
+  """The split a file's relative path names: by its file name, else by its top-level folder.
+
+  `mnist-test.tfrecord` and `test/part-0.csv` (under the source's root) both
+  name the test split; a top-level folder counts when it is exactly `train`,
+  `test`, `validation`, `valid` or `val`.
+
+  Raises:
+    ValueError: if the name holds two different split words, or names
+      another split than its folder.
+  """
+  token = split_token(relative_path)
+  parts = os.fspath(relative_path).replace(os.sep, '/').split('/')
+  folder = _TOKENS.get(parts[0].lower()) if len(parts) > 1 else None
+  if token is not None and folder is not None and token != folder:
+    raise ValueError(
+      f'{relative_path!r} names the {SPLITS[token]} split in a {SPLITS[folder]} folder.'
+    )
+  return token if token is not None else folder
 
 
 def file_modes(tokens, validation_fraction):

@@ -9,7 +9,10 @@ writes the resolved options to `config.json` with `to_json`, and
 `from_json`. An option is added by declaring its field (and using it).
 
 A model's own configuration is something else: its constructors' keyword
-arguments (`make_encoder`, `VAE`, ...), which Keras saves with the model.
+arguments (`make_encoder`, `VAE`, ...), which Keras saves with the model. This
+module imports no model module: the choices below are plain tuples (a test
+checks them against the model wing's), and the model's defaults (such as
+`hidden_units`) are filled in by `tfvae.jobs.models.complete`.
 """
 
 import dataclasses
@@ -22,27 +25,35 @@ import warnings
 from tfvae.internal import checks
 
 __all__ = [
+  'ARCHITECTURES',
+  'LIKELIHOODS',
+  'OBJECTIVES',
+  'POSTERIORS',
   'PRIORS',
   'STRATEGIES',
   'JobConfig',
+  'is_named_dataset',
+  'write_json',
 ]
 
+# The choices of the model's options, as the model wing names them
+# (`make_encoder`, `make_decoder`, `VAE`); jobs_test checks that they agree.
+ARCHITECTURES = ('conv', 'dense')
+LIKELIHOODS = ('bernoulli', 'continuous_bernoulli', 'discretized_logistic', 'gaussian')
+OBJECTIVES = ('elbo', 'iwae')
+POSTERIORS = ('diagonal', 'full_covariance', 'iaf')
 PRIORS = ('conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
-# The model's choices, spelled out so that the flags derive from this module
-# without importing TensorFlow; config_test checks them against the model.
-_ARCHITECTURES = ('conv', 'dense')  # tfvae.model.encoder.ARCHITECTURES
-_POSTERIORS = ('diagonal', 'full_covariance', 'iaf')  # tfvae.model.encoder.POSTERIORS
-_LIKELIHOODS = (
-  'bernoulli',
-  'continuous_bernoulli',
-  'discretized_logistic',
-  'gaussian',
-)  # tfvae.model.decoder
-_OBJECTIVES = ('elbo', 'iwae')  # tfvae.model.vae.OBJECTIVES
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
 # Early stopping is on by default below this many training examples, with this patience.
 _SMALL_TRAINING_SET = 10_000
 _DEFAULT_PATIENCE = 10
+# Datasets named rather than found on disk (`tfvae.datasets.DATASETS`).
+_NAMED_DATASETS = ('digits', 'fashion_mnist', 'mnist')
+
+
+def is_named_dataset(dataset: str) -> bool:
+  """Whether `dataset` is a built-in name (`'digits'`, ...) rather than a path."""
+  return dataset in _NAMED_DATASETS
 
 
 def _option(default, help, choices=None, check=None):  # noqa: A002
@@ -199,7 +210,7 @@ class JobConfig:
     check=_positive_int('shuffle_buffer'),
   )
   # The model.
-  architecture: str = _option('dense', 'Encoder/decoder family.', choices=_ARCHITECTURES)
+  architecture: str = _option('dense', 'Encoder/decoder family.', choices=ARCHITECTURES)
   latent_size: int = _option(32, 'Dimension of z.', check=_positive_int('latent_size'))
   hidden_units: tuple | None = _option(
     None,
@@ -208,14 +219,14 @@ class JobConfig:
     check=_units('hidden_units'),
   )
   posterior: str = _option(
-    'diagonal', 'q(z|x): diagonal, full_covariance or iaf.', choices=_POSTERIORS
+    'diagonal', 'q(z|x): diagonal, full_covariance or iaf.', choices=POSTERIORS
   )
   likelihood: str | None = _option(
     None,
     'p(x|z): bernoulli (binarized data), continuous_bernoulli or gaussian (grey levels as they '
     'are; real values), or discretized_logistic (8-bit images as they are, levels k/255; '
     'reports bits/dim). Default: bernoulli for images, gaussian for tables.',
-    choices=_LIKELIHOODS,
+    choices=LIKELIHOODS,
   )
   likelihood_components: int = _option(
     1,
@@ -234,7 +245,7 @@ class JobConfig:
     "A conditional VAE, q(z|x, c) and p(x|z, c), conditioned on the data's class labels.",
   )
   objective: str = _option(
-    'elbo', 'elbo, or iwae (importance-weighted bound with --num_samples).', _OBJECTIVES
+    'elbo', 'elbo, or iwae (importance-weighted bound with --num_samples).', OBJECTIVES
   )
   num_samples: int = _option(
     1, 'Posterior samples per example in the objective.', check=_positive_int('num_samples')
@@ -325,8 +336,8 @@ class JobConfig:
       info: the `tfvae.sources.SourceInfo` of the data.
 
     Returns:
-      A `JobConfig` with `likelihood`, `hidden_units` and
-      `early_stopping_patience` set.
+      A `JobConfig` with `likelihood` and `early_stopping_patience` set
+      (`hidden_units`, a model default, is `tfvae.jobs.models.complete`'s).
 
     Raises:
       ValueError: options the data cannot serve: `conditional` without
@@ -360,11 +371,6 @@ class JobConfig:
         'information; train without `conditional` or give data of several classes.',
         stacklevel=2,
       )
-    hidden_units = self.hidden_units
-    if hidden_units is None:
-      from tfvae.model import encoder as encoder_lib  # Imports TensorFlow: not at import.
-
-      hidden_units = encoder_lib.default_hidden_units(self.architecture)
     has_validation = info.num_examples['validation'] > 0
     patience = self.early_stopping_patience
     if patience is None:
@@ -375,9 +381,7 @@ class JobConfig:
         f'`early_stopping_patience`={patience} watches the validation loss, but {self.dataset} '
         'has no validation split; set `validation_fraction` > 0, or `early_stopping_patience`=0.'
       )
-    return self.replace(
-      likelihood=likelihood, hidden_units=hidden_units, early_stopping_patience=patience
-    )
+    return self.replace(likelihood=likelihood, early_stopping_patience=patience)
 
   def to_json(self) -> dict:
     """The options as a JSON-serializable dict (tuples become lists)."""
@@ -400,11 +404,7 @@ class JobConfig:
 
   def write(self, path: str) -> None:
     """Writes `to_json()` to `path` (written to a temporary file, then renamed)."""
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w') as f:
-      json.dump(self.to_json(), f, indent=2, sort_keys=True)
-      f.write('\n')
-    os.replace(tmp, path)
+    write_json(path, self.to_json())
 
   @classmethod
   def read(cls, path: str) -> 'JobConfig':
@@ -422,6 +422,15 @@ class JobConfig:
       return cls.from_json(value)
     except ValueError as error:
       raise ValueError(f'{path}: {error}') from None
+
+
+def write_json(path: str, value) -> None:
+  """Writes `value` as JSON to `path` atomically: to a temporary file, then renamed."""
+  tmp = f'{path}.tmp'
+  with open(tmp, 'w') as f:
+    json.dump(value, f, indent=2, sort_keys=True)
+    f.write('\n')
+  os.replace(tmp, path)
 
 
 def _check_names(options):
