@@ -117,7 +117,7 @@ class VAETensorBoardTest(test_util.TestCase):
     self.assertAllClose(train['scalars']['learning_rate'][0], 1e-2 * 0.5**2, rtol=1e-6)
 
   def test_images_the_model_cannot_take(self):
-    vae = test_util.TestCase.make_vae(self)
+    vae = test_util.make_vae()
     vae.compile()
     x = self.make_images(n=4)
     for images, message in (

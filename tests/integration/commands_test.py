@@ -7,6 +7,8 @@ import subprocess
 import sys
 import tempfile
 
+import pytest
+
 import test_util
 
 
@@ -23,6 +25,7 @@ def _run(*argv):
   )
 
 
+@pytest.mark.slow
 class QuietCommandsTest(test_util.TestCase):
   @classmethod
   def setUpClass(cls):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import test_util
 from tfvae.jobs import evaluation as evaluation_lib
@@ -28,6 +29,7 @@ def _tfvae(command, cwd, *flags):
   )
 
 
+@pytest.mark.slow
 class PortabilityTest(test_util.TestCase):
   def test_a_run_is_read_from_anywhere_and_its_moved_data_are_named(self):
     project = self.create_tempdir().full_path

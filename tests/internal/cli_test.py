@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from absl import flags
 
 import test_util
@@ -91,6 +92,7 @@ class CommandLineTest(test_util.TestCase):
     self.assertIn('--false_positive_rate', result.stdout)
     self.assertNotIn('oneDNN', result.stderr)
 
+  @pytest.mark.slow
   def test_a_bad_flag_value_is_one_line_naming_the_flag(self):
     directory = self.create_tempdir().full_path
     model_dir = os.path.join(directory, 'run')

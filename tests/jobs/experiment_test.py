@@ -345,7 +345,7 @@ class FileSourcesTest(test_util.TestCase):
     self.assertEqual(written_metrics, metrics)
     negative_elbo = metrics['reconstruction'] + metrics['kl']
     self.assertAllClose(metrics['elbo_bits_per_dim'], negative_elbo / (64 * np.log(2)), rtol=1e-6)
-    evaluation = tfvae.evaluation.evaluate_run(model_dir, num_samples=8, verbose=0)
+    evaluation = tfvae.evaluation.evaluate_run(model_dir, importance_samples=8, verbose=0)
     self.assertAllClose(evaluation['bits_per_dim'], evaluation['nll'] / (64 * np.log(2)), rtol=1e-6)
     self.assertAllClose(
       evaluation['elbo_bits_per_dim'],
@@ -384,6 +384,7 @@ class FileSourcesTest(test_util.TestCase):
     self.assertFalse(os.path.exists(model_dir))
 
 
+@pytest.mark.slow
 class EarlyStoppingTest(test_util.TestCase):
   def test_restores_the_epoch_with_the_lowest_validation_loss(self):
     # A few hundred rows of a table: early stopping watches the validation loss.

@@ -89,7 +89,10 @@ MODELS = {
     kl_weight=0.5,
   ),
   'conditional_discretized_logistic_mixture': _vae(
-    'dense', 'discretized_logistic', condition_size=_CONDITION, num_components=2
+    'dense',
+    'discretized_logistic',
+    condition_size=_CONDITION,
+    decoder_kwargs=dict(num_components=2),
   ),
 }
 

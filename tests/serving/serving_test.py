@@ -859,7 +859,10 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
     self.assertNotAllClose(served['sample/probs'], vae.sample((labels + 1) % 3, seed=_SEED))
     loaded = tf.saved_model.load(path)
     bad = {
-      'width': (np.zeros([4, 2], np.float32), r'`condition` must have shape \[batch_size, 3\]'),
+      'width': (
+        np.zeros([4, 2], np.float32),
+        r'`condition` must be float vectors \[batch_size, 3\]',
+      ),
       'nan': (np.full([4, 3], np.nan, np.float32), '`condition` must not contain NaN'),
       'rows': (c[:2], '`condition` must have one row per example of `x`'),
     }

@@ -8,6 +8,7 @@ the objective's `--num_samples` of training (which those commands still accept
 as a deprecated alias of `--importance_samples`).
 """
 
+import sys
 from typing import NamedTuple
 
 from absl import flags
@@ -64,12 +65,21 @@ def define(name: str, flag_values=flags.FLAGS, **changes) -> None:
   required = changes.pop('required', False)
   option = option._replace(**changes)
   define_flag = getattr(flags, f'DEFINE_{option.kind}')
+  # Key flags of the command that defines them, so that its --help lists them.
+  module_name = _caller_module_name()
   define_flag(
     name,
     default=option.default,
     help=option.help,
     required=required,
     flag_values=flag_values,
+    module_name=module_name,
   )
   if name == 'importance_samples':
-    flags.DEFINE_alias('num_samples', name, flag_values=flag_values)
+    flags.DEFINE_alias('num_samples', name, flag_values=flag_values, module_name=module_name)
+
+
+def _caller_module_name():
+  """The name absl gives the module that called `define` (`sys.argv[0]` for `__main__`)."""
+  name = sys._getframe(2).f_globals.get('__name__')
+  return sys.argv[0] if name == '__main__' else name

@@ -102,8 +102,8 @@ def train(
   source = pipelines.make_source(config)
   info = source.scan()  # Bad data fail here, before anything is written.
   config = models.complete(config.resolve(info))
-  pipelines.check_splits(config, source)  # So does a split that cannot be read,
-  pipelines.check_levels(config, source)  # and 8-bit data off their levels.
+  pipelines.check_levels(config, source)  # So do 8-bit data off their levels,
+  pipelines.check_splits(config, source)  # and a split that cannot be read.
   chief = strategy_lib.is_chief(strategy)
   run_dir = _prepare_run_dir(model_dir, config, create=chief)
   # Under multi-worker training only the chief writes the run; the other
