@@ -76,7 +76,7 @@ DISTRIBUTIONS = {
   ),
   'discretized_logistic_pixels': (
     lambda: tfd.Independent(
-      tfvae.model.layers.DiscretizedLogisticMixture(
+      layers_lib.DiscretizedLogisticMixture(
         0.5 + 0.5 * _logits([3, 4, 5, 2]),
         tf.exp(_logits([3, 4, 5, 2], seed=1, scale=1.5) - 3.0),
         _logits([3, 4, 5, 2], seed=2),

@@ -14,6 +14,7 @@ from tensorboard.backend.event_processing import event_accumulator
 import test_util
 import tfvae
 from tfvae.jobs import experiment as experiment_lib
+from tfvae.model import layers as layers_lib
 
 _TINY = dict(latent_size=2, hidden_units=(8,), epochs=2, batch_size=256, verbose=0)
 
@@ -324,9 +325,7 @@ class FileSourcesTest(test_util.TestCase):
       root, likelihood='discretized_logistic', likelihood_components=2, epochs=3
     )
     run = experiment_lib.load_run(model_dir)
-    self.assertEqual(
-      tfvae.model.layers.likelihood_family(run.model.decoder), 'discretized_logistic'
-    )
+    self.assertEqual(layers_lib.likelihood_family(run.model.decoder), 'discretized_logistic')
     self.assertEqual(run.model.decoder.layers[-1].get_config()['num_components'], 2)
     # The images are read onto the levels k / 255 exactly, and not binarized.
     source = experiment_lib.make_source(run.config)

@@ -17,6 +17,7 @@ import tensorflow_probability as tfp
 import test_util
 import tfvae
 from tfvae.internal import keras
+from tfvae.model import layers as layers_lib
 
 tfd = tfp.distributions
 
@@ -413,7 +414,7 @@ class LayerConformanceTest(test_util.TestCase):
     layer = factory()
     eager = layer(inputs)
     self.assertIsInstance(eager, tfd.Distribution)
-    point = tfvae.model.layers.point_estimate
+    point = layers_lib.point_estimate
     graph = tf.function(lambda t: point(layer(t)), jit_compile=True)(inputs)
     self.assertAllClose(graph, point(eager), atol=1e-6)
     # The distribution without the layer's tensor twin: the same one.

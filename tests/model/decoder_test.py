@@ -9,6 +9,7 @@ from scipy import stats
 
 import test_util
 import tfvae
+from tfvae.model import layers as layers_lib
 
 tfd = tfp.distributions
 tfpl = tfp.layers
@@ -74,8 +75,8 @@ class LikelihoodFamilyTest(test_util.TestCase):
     ('gaussian', 'dense', tfd.Normal),
     ('gaussian', 'conv', tfd.Normal),
     ('bernoulli', 'dense', tfd.Bernoulli),
-    ('discretized_logistic', 'dense', tfvae.model.layers.DiscretizedLogisticMixture),
-    ('discretized_logistic', 'conv', tfvae.model.layers.DiscretizedLogisticMixture),
+    ('discretized_logistic', 'dense', layers_lib.DiscretizedLogisticMixture),
+    ('discretized_logistic', 'conv', layers_lib.DiscretizedLogisticMixture),
   )
   def test_output_family(self, likelihood, architecture, factor_type):
     decoder = tfvae.make_decoder(
@@ -87,7 +88,7 @@ class LikelihoodFamilyTest(test_util.TestCase):
     self.assertIsInstance(inner.distribution, factor_type)
     self.assertEqual(inner.batch_shape, [3])
     self.assertEqual(inner.event_shape, list(test_util.IMAGE_SHAPE))
-    self.assertEqual(tfvae.model.layers.likelihood_family(decoder), likelihood)
+    self.assertEqual(layers_lib.likelihood_family(decoder), likelihood)
     self.assertEqual(decoder.layers[-1].dtype, 'float32')
 
   def test_gaussian_scale_is_a_decoder_weight(self):

@@ -20,6 +20,7 @@ from tensorflow.python.client import pywrap_tf_session
 
 import test_util
 import tfvae
+from tfvae.model import layers as layers_lib
 from tfvae.serving import saved_model as serving
 
 tfd = tfp.distributions
@@ -750,7 +751,7 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
       'serving_default/mean': vae.reconstruct(x),
       'reconstruct/mean': vae.reconstruct(x),
       'reconstruct/again': vae.reconstruct(x),
-      'encode/loc': tfvae.model.layers.point_estimate(q),
+      'encode/loc': layers_lib.point_estimate(q),
       'decode/mean': p.mean(),
       'sample/mean': vae.sample(_NUM, seed=_SEED),
       'sample/samples': vae.sample(_NUM, seed=_SEED, mean=False),
