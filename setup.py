@@ -35,6 +35,7 @@ setuptools.setup(
     'test': [
       'matplotlib>=3.8',
       'pytest>=8',
+      'pytest-xdist>=3.5',
       'ruff>=0.6',
       'scikit-learn>=1.3',
       'scipy>=1.11',

@@ -194,6 +194,7 @@ class MultiWorkerTest(test_util.TestCase):
     self.assertAllEqual(np.sort(np.concatenate(seen)), np.arange(num_train))
     self.assertTrue(all(len(ids) > 0 for ids in seen))  # Both workers read.
 
+  @pytest.mark.slow  # The by-record and by-file sharding tests run by default.
   def test_main_job_over_tfrecord_shards(self):
     directory = self.create_tempdir().full_path
     pattern = _write_id_shards(directory, 101, 3)
@@ -221,7 +222,7 @@ class MultiWorkerTest(test_util.TestCase):
     self.assertTrue(np.all(np.isfinite(losses)))
     self.assertLess(losses[-1], losses[0])
 
-  @pytest.mark.slow  # The same job over TFRecord shards runs by default.
+  @pytest.mark.slow
   def test_main_job_with_multi_worker_strategy(self):
     model_dir = os.path.join(self.create_tempdir().full_path, 'run')
     flags = [

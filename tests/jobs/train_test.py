@@ -59,6 +59,7 @@ class TrainMainTest(test_util.TestCase):
     self.assertIn('latent_size', result.stderr)
     self.assertFalse(os.path.exists(model_dir))
 
+  @pytest.mark.slow  # training_test checks a failure after training by default.
   def test_resumes_after_sigkill_over_tfrecord_shards(self):
     self._check_resumes_after_sigkill('tfrecord_shards')
 
