@@ -17,6 +17,7 @@ import tfvae
 from tfvae.data import sources as sources_lib
 from tfvae.jobs import evaluation as evaluation_lib
 from tfvae.jobs import experiment as experiment_lib
+from tfvae.jobs import pipelines
 from tfvae.jobs import run_dir as run_dir_lib
 
 
@@ -187,6 +188,35 @@ class AnomalyRunTest(test_util.TestCase):
     outputs = signature(x=tf.constant(x), seed=tf.constant([1, 2]))
     self.assertEqual(outputs['score'].shape, (5,))
     self.assertEqual(outputs['is_anomaly'].dtype, tf.bool)
+
+  def test_scoring_a_bernoulli_run_of_grey_data_warns_and_names_the_fix(self):
+    # The digits are grey (levels k/16); the default run binarizes them.
+    run = experiment_lib.load_run(self.model_dir)
+    x, _ = run.source.take('train', 1000)
+    share = np.mean((x > 0) & (x < 1))
+    self.assertBetween(share, 0.2, 0.6)  # Measured: 42% of the pixels.
+    # Training recorded the share in the run; scoring reads it, not the data.
+    self.assertAllClose(run.dir.read_json(run.dir.LEVELS), {'grey_share': share})
+    with self.assertWarnsRegex(UserWarning, 'binarizes grey levels') as caught:
+      evaluation_lib.score_run(
+        run, scores=('reconstruction',), output=self.create_tempfile().full_path
+      )
+    message = str(caught.warning)
+    self.assertIn(f'({share:.0%} of the pixels of its first training examples', message)
+    self.assertIn('--likelihood=discretized_logistic', message)
+    # A likelihood that keeps grey levels, or binary data: no warning.
+    self.assertFalse(pipelines.warn_if_binarized(run.config.replace(likelihood='gaussian'), share))
+    path = os.path.join(self.create_tempdir().full_path, 'binary.npz')
+    (x_train, y_train), (x_test, y_test) = tfvae.datasets.load('digits')
+    np.savez(
+      path,
+      x_train=tfvae.datasets.binarize(x_train), y_train=y_train,
+      x_test=tfvae.datasets.binarize(x_test), y_test=y_test,
+    )  # fmt: skip
+    config = pipelines.absolute_paths(run.config.replace(dataset=path))
+    binary_share = pipelines.check_levels(config, pipelines.make_source(config))
+    self.assertEqual(binary_share, 0.0)
+    self.assertFalse(pipelines.warn_if_binarized(config, binary_share))
 
   def test_calibration_needs_a_validation_split(self):
     model_dir = os.path.join(self.create_tempdir().full_path, 'run')

@@ -9,6 +9,7 @@ and its model and data source, each loaded the first time it is used and
 then kept, so that one command loads the model once and scans the data once.
 """
 
+import json
 import os
 
 from tfvae.data import sources as sources_lib
@@ -60,6 +61,7 @@ class RunDir:
   RECONSTRUCTIONS = 'reconstructions.png'
   SAMPLES = 'samples.png'
   CLASS_NAMES = 'class_names.json'
+  LEVELS = 'levels.json'
 
   def __init__(self, path: str):
     self.path = os.path.abspath(os.fspath(path))
@@ -96,6 +98,13 @@ class RunDir:
     path = self.file(name)
     write_json(path, value)
     return path
+
+  def read_json(self, name: str, default=None):
+    """The value of the run's JSON file `name`, or `default` when the run lacks it."""
+    if not self.has(name):
+      return default
+    with open(self.file(name)) as f:
+      return json.load(f)
 
   def save_model(self, model: vae_lib.VAE) -> None:
     """Saves the trained model to model.keras (written, then renamed)."""

@@ -222,6 +222,8 @@ def score_run(
   importance_samples = checks.check_positive_int(importance_samples, 'importance_samples')
   run = run_dir_lib.as_run(run, run_dataset, 'run_dataset')
   config = run.config
+  levels = run.dir.read_json(run.dir.LEVELS, {})  # Written by training (images only).
+  pipelines.warn_if_binarized(config, levels.get('grey_share'))
   if dataset is None:
     _check_validation(run)
     read = None if splits is None else sorted(set(splits) | {'validation'}, key=_split_index)

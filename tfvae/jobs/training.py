@@ -102,7 +102,7 @@ def train(
   source = pipelines.make_source(config)
   info = source.scan()  # Bad data fail here, before anything is written.
   config = models.complete(config.resolve(info))
-  pipelines.check_levels(config, source)  # So do 8-bit data off their levels,
+  grey_share = pipelines.check_levels(config, source)  # So do 8-bit data off their levels,
   pipelines.check_splits(config, source)  # and a split that cannot be read.
   chief = strategy_lib.is_chief(strategy)
   run_dir = _prepare_run_dir(model_dir, config, create=chief)
@@ -111,6 +111,8 @@ def train(
   output = run_dir if chief else run_dir_lib.RunDir(tempfile.mkdtemp(prefix='tfvae-worker-'))
   if verbose:
     print(f'tfvae: writing the run to {run_dir.path}')
+  if grey_share is not None:  # For score to warn when the run binarizes grey levels.
+    output.write_json(output.LEVELS, {'grey_share': grey_share})
   has_validation = info.num_examples['validation'] > 0
   # Fixed examples for images and figures: validation ones, else training ones.
   x_shown, labels_shown = pipelines.examples(
