@@ -16,7 +16,8 @@ Methods, all on the same split, in the same run:
   `--likelihood` (default `discretized_logistic`: the exact probability of
   the 8-bit image; `bernoulli` binarizes the images, the earlier recipe), each
   of `tfvae.anomaly.SCORES` (`--num_samples` importance samples or draws);
-* `standardized_sum`: the complexity and reconstruction scores, each
+* `combined` (`tfvae.anomaly.combine`, `python -m tfvae.score
+  --scores=combined`): the complexity and reconstruction scores, each
   standardized by its mean and standard deviation on the calibration images,
   summed (no test data is used to combine them).
 
@@ -65,7 +66,6 @@ _LATENT_SIZE = 32
 _HIDDEN_UNITS = (512, 256)
 _CALIBRATION_SHARE = 0.1
 _BASELINES = ('knn', 'isolation_forest', 'pca')
-_COMBINED = ('complexity', 'reconstruction')
 # Fashion-MNIST's class names, for the table.
 CLASS_NAMES = (
   'T-shirt/top',
@@ -99,11 +99,7 @@ def baseline_scores(x_train, x_test, seed):
 def make_model(event_shape, likelihood, seed):
   """The benchmark VAE, compiled with Adam 1e-3, its initialization fixed by `seed`."""
   keras.utils.set_random_seed(seed)
-  encoder = tfvae.make_encoder(event_shape, _LATENT_SIZE, _HIDDEN_UNITS)
-  decoder = tfvae.make_decoder(
-    _LATENT_SIZE, event_shape, tuple(reversed(_HIDDEN_UNITS)), likelihood=likelihood
-  )
-  model = tfvae.make_vae(encoder, decoder)
+  model = tfvae.make_vae(event_shape, _LATENT_SIZE, _HIDDEN_UNITS, likelihood=likelihood)
   model.compile(keras.optimizers.Adam(1e-3))
   return model
 
@@ -144,9 +140,7 @@ def one_class(x_class, x_test, y_test, normal_class, seed):
     test_scores[score] = tfvae.anomaly.scores(model, x_test, score, **kwargs)
     results['seconds'][score] = round(time.perf_counter() - start, 1)
     calibration_scores[score] = tfvae.anomaly.scores(model, x_calibration, score, **kwargs)
-  test_scores['standardized_sum'] = sum(
-    (test_scores[s] - calibration_scores[s].mean()) / calibration_scores[s].std() for s in _COMBINED
-  )
+  test_scores[tfvae.anomaly.COMBINED] = tfvae.anomaly.combine(test_scores, calibration_scores)
   for method, values in test_scores.items():
     results['auroc'][method] = tfvae.anomaly.auroc(values[normal], values[~normal])
   return results
@@ -160,7 +154,7 @@ def main(argv):
   )
   x_test, y_test = x_test[: _NUM_TEST.value], y_test[: _NUM_TEST.value]
   classes = [int(c) for c in _CLASSES.value]
-  methods = (*_BASELINES, *tfvae.anomaly.SCORES, 'standardized_sum')
+  methods = (*_BASELINES, *tfvae.anomaly.SCORES, tfvae.anomaly.COMBINED)
   results = {
     'settings': {
       'epochs': _EPOCHS.value,

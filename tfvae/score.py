@@ -13,9 +13,10 @@ from tfvae.jobs import command_options
 
 __all__ = ['SCORES', 'SPLITS', 'define_flags', 'main', 'run']
 
-# `tfvae.anomaly.SCORES` and `tfvae.sources.SPLITS`, spelled out so that the
-# flags are defined without importing TensorFlow (config_test checks them).
-SCORES = ('complexity', 'elbo', 'log_likelihood', 'reconstruction')
+# `tfvae.anomaly.SCORES` with `tfvae.anomaly.COMBINED`, and
+# `tfvae.sources.SPLITS`, spelled out so that the flags are defined without
+# importing TensorFlow (config_test checks them).
+SCORES = ('complexity', 'elbo', 'log_likelihood', 'reconstruction', 'combined')
 SPLITS = ('train', 'validation', 'test')
 # Arguments of the library functions the command calls, and the flags that set them.
 _ALIASES = {'name': 'dataset', 'spec': 'dataset', 'score': 'scores'}
@@ -42,7 +43,9 @@ def define_flags(flag_values=flags.FLAGS):
     'scores',
     default=['log_likelihood'],
     enum_values=list(SCORES),
-    help='Scores to compute (repeat the flag for several).',
+    help='Scores to compute (repeat the flag for several). combined: the complexity and '
+    'reconstruction scores, each standardized on the validation split, summed (the '
+    'recommended score for images; both parts are written too).',
     flag_values=flag_values,
   )
   flags.DEFINE_multi_enum(

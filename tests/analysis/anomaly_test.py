@@ -166,6 +166,39 @@ class CalibrationTest(test_util.TestCase):
       anomaly.calibrate([], 0.1)
 
 
+class CombineTest(test_util.TestCase):
+  def test_sums_the_parts_standardized_on_normal_data(self):
+    rng = np.random.default_rng(0)
+    normal = {'complexity': rng.normal(-50.0, 8.0, 300), 'reconstruction': rng.gamma(2.0, 5.0, 300)}
+    new = {'complexity': rng.normal(-40.0, 8.0, 20), 'reconstruction': rng.gamma(3.0, 5.0, 20)}
+    expected = sum(
+      (new[s] - normal[s].mean()) / normal[s].std(ddof=0) for s in ('complexity', 'reconstruction')
+    )
+    self.assertAllClose(anomaly.combine(new, normal), expected, atol=1e-12, rtol=0)
+    # Normal data standardized on themselves: each part has mean 0 and variance 1.
+    self.assertAllClose(anomaly.combine(normal, normal).mean(), 0.0, atol=1e-12)
+    self.assertAllClose(anomaly.combine(normal, normal, parts=('complexity',)).std(), 1.0)
+    # Invariant to each part's units: rescaling a part changes nothing.
+    scaled = {s: v * (1000.0 if s == 'reconstruction' else 1.0) for s, v in new.items()}
+    scaled_normal = {s: v * (1000.0 if s == 'reconstruction' else 1.0) for s, v in normal.items()}
+    self.assertAllClose(anomaly.combine(scaled, scaled_normal), expected, rtol=1e-9)
+    # And it is thresholded like any score.
+    threshold = anomaly.calibrate(anomaly.combine(normal, normal), 0.05, anomaly.COMBINED)
+    self.assertEqual(threshold.score, 'combined')
+    self.assertEqual(anomaly.flag(anomaly.combine(normal, normal), threshold).sum(), 15)
+
+  def test_bad_arguments(self):
+    normal = {'complexity': np.arange(5.0), 'reconstruction': np.arange(5.0)}
+    with self.assertRaisesRegex(ValueError, r"`scores_` lacks the 'reconstruction' score"):
+      anomaly.combine({'complexity': [1.0]}, normal)
+    with self.assertRaisesRegex(ValueError, r"`normal_scores`\['complexity'\] are all equal"):
+      anomaly.combine(normal, {**normal, 'complexity': np.ones(5)})
+    with self.assertRaisesRegex(ValueError, 'at least two finite'):
+      anomaly.combine(normal, {**normal, 'complexity': [1.0, np.nan]})
+    with self.assertRaisesRegex(ValueError, '`parts`'):
+      anomaly.combine(normal, normal, parts=('combined',))
+
+
 class AurocTest(test_util.TestCase):
   def test_equals_sklearn_with_and_without_ties(self):
     rng = np.random.default_rng(0)

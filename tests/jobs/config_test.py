@@ -193,7 +193,7 @@ class JobConfigTest(test_util.TestCase):
     self.assertEqual(choices['likelihood'], decoder.LIKELIHOODS)
     self.assertEqual(choices['objective'], vae.OBJECTIVES)
     self.assertEqual(choices['prior'], factory.PRIORS)
-    self.assertEqual(score_lib.SCORES, anomaly.SCORES)
+    self.assertEqual(score_lib.SCORES, (*anomaly.SCORES, anomaly.COMBINED))
     self.assertEqual(export_lib.SCORES, anomaly.SCORES)
     self.assertEqual(score_lib.SPLITS, sources_lib.SPLITS)
 

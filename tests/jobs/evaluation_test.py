@@ -121,6 +121,38 @@ class AnomalyRunTest(test_util.TestCase):
     expected = tfvae.anomaly.scores(run.model, x, num_samples=16, seed=run.config.seed)
     self.assertAllClose([float(r['log_likelihood']) for r in rows], expected, rtol=1e-5)
 
+  def test_combined_score_is_standardized_on_the_validation_split(self):
+    output = os.path.join(self.create_tempdir().full_path, 'scores.csv')
+    result = evaluation_lib.score_run(
+      self.model_dir,
+      scores=('combined',),
+      splits=('validation', 'test'),
+      false_positive_rate=0.1,
+      importance_samples=4,
+      output=output,
+    )
+    with open(output) as f:
+      rows = list(csv.DictReader(f))
+    self.assertEqual(
+      list(rows[0])[4:],
+      ['complexity', 'complexity_anomaly', 'reconstruction', 'reconstruction_anomaly',
+       'combined', 'combined_anomaly'],
+    )  # fmt: skip
+    self.assertLen(rows, 597)
+    column = {k: np.array([float(r[k]) for r in rows]) for k in ('complexity', 'reconstruction')}
+    validation = np.array([r['split'] == 'validation' for r in rows])
+    expected = sum(
+      (values - values[validation].mean()) / values[validation].std() for values in column.values()
+    )
+    combined = np.array([float(r['combined']) for r in rows])
+    self.assertAllClose(combined, expected, rtol=1e-9, atol=1e-9)
+    self.assertAllClose(combined[validation].mean(), 0.0, atol=1e-9)
+    # Thresholded on the validation split like any score: 30 of its 300 above.
+    self.assertEqual(np.sum(combined[validation] > result['thresholds']['combined']), 30)
+    self.assertAllEqual(
+      [int(r['combined_anomaly']) for r in rows], combined > result['thresholds']['combined']
+    )
+
   def test_four_scores_load_the_model_once_and_read_each_split_once(self):
     # Spies that count real calls (each wraps the real function).
     reads = []

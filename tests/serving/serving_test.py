@@ -956,6 +956,11 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
     ):
       serving.export_saved_model(tfvae.VAE(encoder, decoder), export_base)
     self.assertEqual(os.listdir(export_base), [])
+    # The combined score is standardized on calibration data: not exported.
+    combined = tfvae.anomaly.calibrate(np.arange(10.0), 0.2, tfvae.anomaly.COMBINED)
+    with self.assertRaisesRegex(ValueError, r"`anomaly`: the 'combined' score .* not exported"):
+      serving.export_saved_model(_make_vae(), export_base, anomaly=combined)
+    self.assertEqual(os.listdir(export_base), [])
 
 
 if __name__ == '__main__':

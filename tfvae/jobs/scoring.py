@@ -187,7 +187,10 @@ def score_run(
 
   Args:
     run: a `tfvae.experiment.Run` or the main job's output directory.
-    scores: names from `tfvae.anomaly.SCORES`.
+    scores: names from `tfvae.anomaly.SCORES`, or `'combined'`
+      (`tfvae.anomaly.combine` of the complexity and reconstruction scores,
+      standardized on the validation split; both parts are scored and written
+      too).
       Default value: `('log_likelihood',)`.
     splits: the splits to score, or `None`: every example, read whole.
       Default value: `('test',)`; with `dataset`, pass `None` to score it whole.
@@ -212,7 +215,9 @@ def score_run(
     ValueError: bad arguments, a run without validation split, or data that
       fail the scan.
   """
-  scores = [checks.check_choice(s, anomaly_lib.SCORES, 'scores') for s in scores]
+  scores = [
+    checks.check_choice(s, (*anomaly_lib.SCORES, anomaly_lib.COMBINED), 'scores') for s in scores
+  ]
   if splits is not None:
     splits = [checks.check_choice(s, sources_lib.SPLITS, 'splits') for s in splits]
     if not splits:
@@ -220,6 +225,10 @@ def score_run(
   if not scores:
     raise ValueError('`scores` must name at least one score.')
   importance_samples = checks.check_positive_int(importance_samples, 'importance_samples')
+  combined = anomaly_lib.COMBINED in scores
+  if combined:  # Its parts are scored (once each), then combined.
+    scores = list(dict.fromkeys(s for s in scores if s != anomaly_lib.COMBINED))
+    scores += [s for s in anomaly_lib.COMBINED_PARTS if s not in scores]
   run = run_dir_lib.as_run(run, run_dataset, 'run_dataset')
   config = run.config
   levels = run.dir.read_json(run.dir.LEVELS, {})  # Written by training (images only).
@@ -240,6 +249,8 @@ def score_run(
         f'`dataset`: {config.dataset} has no labels, which the conditional run needs.'
       )
     table = score_rows(run.model, config, source, splits, scores, importance_samples, batch_size)
+  if combined:
+    table, normal = (_with_combined(t, normal) for t in (table, normal))
   thresholds = calibrate(normal, false_positive_rate, importance_samples)
   output = output or run.dir.file(run.dir.SCORES)
   _write_csv(output, table, thresholds)
@@ -251,6 +262,12 @@ def score_run(
     'num_examples': len(table.row),
     'thresholds': {s: t.value for s, t in thresholds.items()},
   }
+
+
+def _with_combined(table, normal):
+  """`table` with the combined score, standardized on `normal` (validation) scores."""
+  values = anomaly_lib.combine(table.scores, normal.scores)
+  return table._replace(scores={**table.scores, anomaly_lib.COMBINED: values})
 
 
 def _write_csv(path, table, thresholds):

@@ -145,6 +145,11 @@ class ServingModule(tf.Module):
         f'`anomaly` must be a tfvae.anomaly.Threshold (anomaly.calibrate); got {anomaly!r}.'
       )
     if anomaly is not None:
+      if anomaly.score == anomaly_lib.COMBINED:
+        raise ValueError(
+          "`anomaly`: the 'combined' score is standardized on calibration data and is not "
+          "exported; export a threshold of one of tfvae.anomaly.SCORES (e.g. 'complexity')."
+        )
       if anomaly.score == 'complexity' and len(vae.event_shape) != 3:
         raise ValueError(
           "`anomaly`: the 'complexity' score needs images [height, width, channels]."
