@@ -1,9 +1,9 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
-"""A conditional VAE: q(z|x, c), p(x|z, c), and p(z) or a learned p(z|c), c the class.
+"""A conditional VAE: q(z|x, c), p(x|z, c), and p(z) or p(z|c), c the class.
 
   python examples/conditional_vae.py --model_dir=/tmp/conditional_vae
   python examples/conditional_vae.py --dataset=fashion_mnist \
-      --data_dir=/usr/share/datasets/fashion-mnist --prior=conditional_gaussian \
+      --data_dir=/usr/share/datasets/fashion-mnist \
       --epochs=20 --model_dir=/tmp/conditional_vae_fashion
 
 Trains on the digits shipped with tfvae (or MNIST / Fashion-MNIST), with the
@@ -37,14 +37,14 @@ from absl import logging
 
 import tfvae
 
-PRIORS = ('conditional_gaussian', 'standard_normal')
+PRIORS = ('class_mixture', 'conditional_gaussian', 'standard_normal')
 _NUM_CLASSES = 10  # digits, mnist and fashion_mnist alike.
 
 
 def train_conditional_vae(
   dataset: str = 'digits',
   data_dir: str | None = None,
-  prior: str = 'standard_normal',
+  prior: str = 'class_mixture',
   epochs: int = 100,
   latent_size: int = 16,
   hidden_units=(512, 256),
@@ -61,10 +61,13 @@ def train_conditional_vae(
       Default value: `'digits'`.
     data_dir: IDX directory for `mnist` / `fashion_mnist`.
       Default value: `None`.
-    prior: `'standard_normal'` (p(z) = N(0, I) for every class) or
-      `'conditional_gaussian'` (a learned N(mu(c), diag(sigma(c)^2)) per
-      class, `tfvae.prior.ConditionalGaussian`).
-      Default value: `'standard_normal'`.
+    prior: `'class_mixture'` (trained under N(0, I), then a mixture of
+      Gaussians fitted to each class's posteriors, `tfvae.with_ex_post_prior`:
+      samples of the class asked for), `'standard_normal'` (p(z) = N(0, I)
+      for every class, the standard CVAE) or `'conditional_gaussian'` (a
+      learned N(mu(c), diag(sigma(c)^2)) per class,
+      `tfvae.prior.ConditionalGaussian`).
+      Default value: `'class_mixture'`.
     epochs: passes over the training set.
       Default value: `100`.
     latent_size: dimension of z.
@@ -112,24 +115,14 @@ def train_conditional_vae(
 
   tfvae.keras.utils.set_random_seed(seed)
   event_shape = x_train.shape[1:]
-  learned_prior = prior == 'conditional_gaussian'
-  encoder = tfvae.make_encoder(
-    event_shape,
-    latent_size,
-    hidden_units,
-    condition_size=_NUM_CLASSES,
-    kl_regularizer=not learned_prior,  # The VAE computes the KL to a learned prior.
-  )
-  decoder = tfvae.make_decoder(
-    latent_size, event_shape, tuple(reversed(hidden_units)), condition_size=_NUM_CLASSES
-  )
-  vae = tfvae.VAE(
-    encoder,
-    decoder,
-    prior=tfvae.prior.ConditionalGaussian(latent_size, _NUM_CLASSES) if learned_prior else None,
+  # make_vae decides who adds the KL (the VAE, for a learned prior).
+  vae = tfvae.make_vae(
+    event_shape, latent_size, hidden_units, prior=prior, condition_size=_NUM_CLASSES
   )
   vae.compile(tfvae.keras.optimizers.Adam(1e-3))
   vae.fit(train_data, epochs=epochs, verbose=verbose)
+  if prior == 'class_mixture':  # Trained under N(0, I); now p(z|c) fits each class's posteriors.
+    vae = tfvae.with_ex_post_prior(vae, train_data, seed=seed)
 
   scale = max(1, 32 // event_shape[1])  # 8x8 digits drawn 4x larger.
   classes = np.repeat(np.arange(_NUM_CLASSES), _NUM_CLASSES)  # One row per class.
@@ -240,9 +233,10 @@ def _define_flags():
   )
   flags.DEFINE_enum(
     'prior',
-    default='standard_normal',
+    default='class_mixture',
     enum_values=list(PRIORS),
-    help='p(z): standard_normal for every class, or conditional_gaussian, a learned p(z|c).',
+    help='p(z|c): class_mixture (fitted to each class after training), standard_normal for '
+    'every class (the standard CVAE), or conditional_gaussian (learned).',
   )
   flags.DEFINE_integer('seed', default=0, help='Seed for initialization, data and samples.')
   flags.DEFINE_integer('verbose', default=2, help='Keras progress output: 0, 1 or 2.')

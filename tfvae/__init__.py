@@ -30,6 +30,7 @@ if typing.TYPE_CHECKING:  # What the names below are, for linters and editors.
   from tfvae.model.decoder import make_decoder
   from tfvae.model.encoder import make_encoder
   from tfvae.model.factory import make_vae
+  from tfvae.model.factory import with_ex_post_prior
   from tfvae.model.layers import IndependentBernoulli
   from tfvae.model.layers import IndependentContinuousBernoulli
   from tfvae.model.layers import IndependentDiscretizedLogistic
@@ -72,6 +73,7 @@ __all__ = [
   'plot',
   'prior',
   'sources',
+  'with_ex_post_prior',
 ]
 
 # Each public name: (the module that holds it, its name there, or None for the module).
@@ -104,6 +106,7 @@ _WHERE = {
   'plot': ('tfvae.analysis.plot', None),
   'prior': ('tfvae.model.prior', None),
   'sources': ('tfvae.data.sources', None),
+  'with_ex_post_prior': ('tfvae.model.factory', 'with_ex_post_prior'),
 }
 
 

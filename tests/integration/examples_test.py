@@ -121,7 +121,7 @@ class ExamplesTest(test_util.TestCase):
       example.train_beta_vae(dataset='digits', epochs=1, model_dir=model_dir)
     self.assertEqual(os.listdir(model_dir), ['notes.txt'])
 
-  @test_util.parameterized.parameters('standard_normal', 'conditional_gaussian')
+  @test_util.parameterized.parameters('standard_normal', 'conditional_gaussian', 'class_mixture')
   def test_conditional_vae(self, prior):
     example = import_example('conditional_vae')
     model_dir = self._model_dir()

@@ -90,6 +90,7 @@ class JobConfigTest(test_util.TestCase):
     ('conditional_bool', dict(conditional='yes'), '`conditional` must be true or false'),
     ('free_bits_iaf', dict(free_bits=0.5, posterior='iaf'), '`free_bits` needs the diagonal'),
     ('conditional_prior', dict(prior='conditional_gaussian'), 'it needs `conditional`'),
+    ('ex_post_prior', dict(prior='class_mixture'), 'it needs `conditional`'),
     ('vamp_conditional', dict(prior='vamp', conditional=True), 'cannot condition'),
     ('unknown', dict(colour='red'), 'unknown job option'),
     ('components_zero', dict(likelihood_components=0), '`likelihood_components` must be a pos'),

@@ -83,6 +83,12 @@ MODELS = {
     condition_size=_CONDITION,
     kl_weight=0.5,
   ),
+  'conditional_class_mixture_prior': _vae(
+    'dense',
+    prior=lambda: tfvae.prior.ClassMixture(_LATENT, _CONDITION, num_components=2),
+    condition_size=_CONDITION,
+    kl_weight=0.5,
+  ),
   'conditional_mixture_prior': _vae(
     'dense',
     prior=lambda: tfvae.prior.MixtureOfGaussians(_LATENT, 3),
@@ -227,6 +233,7 @@ _SERIALIZED_BY_DEFAULT = (
   'dense_iaf',
   'dense_vamp_prior',
   'conditional_gaussian_prior',
+  'conditional_class_mixture_prior',
   'conv_discretized_logistic_mixture',
 )
 

@@ -270,5 +270,107 @@ class ConditionalGaussianTest(test_util.TestCase):
         prior_lib.ConditionalGaussian(**kwargs)
 
 
+class ClassMixtureTest(test_util.TestCase):
+  def test_starts_as_the_standard_normal_for_every_class(self):
+    prior = prior_lib.ClassMixture(latent_size=3, num_classes=2, num_components=4)
+    p = prior.distribution(condition=np.eye(2, dtype=np.float32))
+    self.assertIsInstance(p, tfd.MixtureSameFamily)
+    self.assertEqual((p.batch_shape, p.event_shape), ([2], [3]))
+    z = np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32)
+    self.assertAllClose(p.log_prob(z), stats.multivariate_normal(np.zeros(3)).logpdf(z), atol=1e-5)
+
+  def test_log_prob_is_the_set_mixture_of_each_class(self):
+    rng = np.random.default_rng(1)
+    prior = prior_lib.ClassMixture(latent_size=2, num_classes=3, num_components=2)
+    weights = rng.uniform(0.2, 1.0, size=(3, 2))
+    loc = rng.normal(size=(3, 2, 2))
+    factor = rng.normal(size=(3, 2, 2, 2))
+    covariance = factor @ np.swapaxes(factor, -1, -2) + 0.5 * np.eye(2)
+    prior.set_mixtures(weights, loc, covariance)
+    labels = np.array([2, 0, 1, 2])
+    z = rng.normal(size=(4, 2))
+    p = prior.distribution(condition=np.eye(3, dtype=np.float32)[labels])
+    w = weights / weights.sum(-1, keepdims=True)
+    expected = [
+      special.logsumexp(
+        [
+          np.log(w[c, j]) + stats.multivariate_normal(loc[c, j], covariance[c, j]).logpdf(z[i])
+          for j in range(2)
+        ]
+      )
+      for i, c in enumerate(labels)
+    ]
+    self.assertAllClose(p.log_prob(z.astype(np.float32)), expected, rtol=1e-4)
+
+  def test_one_component_fit_is_the_moments_of_the_posteriors(self):
+    # The aggregate posterior's mean and covariance: the scatter of the
+    # posterior means plus their mean variance (closed form; EM's fixed point).
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(500, 2)) @ np.array([[1.0, 0.0], [0.8, 0.5]]) + [1.0, -2.0]
+    variance = rng.uniform(0.1, 0.3, size=(500, 2))
+    labels = np.repeat([0, 1], 250)
+    prior = prior_lib.ClassMixture(latent_size=2, num_classes=2, num_components=1)
+    prior.fit(z, labels, variance)
+    p = prior.distribution(condition=np.eye(2, dtype=np.float32))
+    for c in range(2):
+      members = labels == c
+      covariance = np.cov(z[members].T, bias=True) + np.diag(variance[members].mean(0))
+      self.assertAllClose(p.mean()[c], z[members].mean(0), atol=1e-5)
+      self.assertAllClose(p.covariance()[c], covariance, rtol=1e-4)
+
+  def test_em_recovers_a_known_mixture(self):
+    rng = np.random.default_rng(3)
+    centres = np.array([[-4.0, 0.0], [4.0, 1.0]])
+    which = rng.uniform(size=4000) < 0.3
+    z = np.where(which[:, None], centres[0], centres[1]) + 0.5 * rng.normal(size=(4000, 2))
+    prior = prior_lib.ClassMixture(latent_size=2, num_classes=1, num_components=2)
+    log_likelihood = prior.fit(z, np.zeros(4000, np.int64), seed=0)
+    p = prior.distribution(condition=np.ones([1, 1], np.float32))
+    weights = p.mixture_distribution.probs_parameter().numpy()[0]
+    order = np.argsort(p.components_distribution.mean().numpy()[0, :, 0])
+    self.assertAllClose(weights[order], [which.mean(), 1 - which.mean()], atol=1e-3)
+    self.assertAllClose(p.components_distribution.mean().numpy()[0][order], centres, atol=0.05)
+    self.assertAllClose(
+      p.components_distribution.covariance().numpy()[0][order], [0.25 * np.eye(2)] * 2, atol=0.03
+    )
+    # The returned mean log-likelihood is that of the draws under the fit.
+    self.assertAllClose(
+      log_likelihood[0], np.mean(p.log_prob(z.astype(np.float32)[:, None]).numpy()), rtol=1e-4
+    )
+
+  def test_few_examples_get_few_components_and_config_round_trips(self):
+    # 10 examples in 2 dimensions: one component per 6 examples at most.
+    rng = np.random.default_rng(4)
+    prior = prior_lib.ClassMixture(latent_size=2, num_classes=1, num_components=5)
+    prior.fit(rng.normal(size=(10, 2)), np.zeros(10, np.int64))
+    weights = prior.distribution(condition=np.ones([1, 1])).mixture_distribution.probs_parameter()
+    self.assertEqual(int(np.sum(weights.numpy() > 1e-6)), 1)
+    clone = tfvae.keras.layers.deserialize(tfvae.keras.layers.serialize(prior))
+    clone.set_weights(prior.get_weights())
+    z = np.zeros([1, 2], np.float32)
+    self.assertAllClose(
+      clone.distribution(condition=np.ones([1, 1])).log_prob(z),
+      prior.distribution(condition=np.ones([1, 1])).log_prob(z),
+    )
+
+  def test_bad_arguments(self):
+    prior = prior_lib.ClassMixture(latent_size=2, num_classes=2, num_components=1)
+    z = np.zeros([4, 2])
+    for args, message in (
+      ((z, np.array([0, 1, 2, 0])), r'\[0, 2\)'),
+      ((z, np.array([0, 0, 0, 0])), 'class 1 has no draws'),
+      ((z, np.array([0.0, 1.0, 0.0, 1.0])), 'integer classes'),
+      ((z, np.array([0, 1, 0, 1]), -np.ones([4, 2])), 'non-negative variances'),
+    ):
+      with self.assertRaisesRegex(ValueError, message):
+        prior.fit(*args)
+    with self.assertRaisesRegex(ValueError, 'shape'):
+      prior.set_mixtures(np.ones([2, 2]), np.zeros([2, 1, 2]), np.tile(np.eye(2), [2, 1, 1, 1]))
+    with self.assertRaisesRegex(ValueError, 'positive-definite'):
+      prior.set_mixtures(np.ones([2, 1]), np.zeros([2, 1, 2]), np.zeros([2, 1, 2, 2]))
+    with self.assertRaisesRegex(ValueError, '`condition` is required'):
+      prior.distribution()
+
+
 if __name__ == '__main__':
   test_util.main()

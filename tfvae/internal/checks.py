@@ -107,9 +107,7 @@ def check_images(x, name, event_shape=None):
   array = np.asarray(x)
   if array.dtype == bool:
     array = array.astype(np.float32)
-  if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-    raise TypeError(f'`{name}` must hold numbers in [0, 1]; got dtype {array.dtype}.')
-  _check_batch_shape(array, name, event_shape)
+  _check_numeric_batch(array, name, event_shape, 'numbers in [0, 1]')
   if np.issubdtype(array.dtype, np.integer):
     low, high = array.min(), array.max()
     if low < 0 or high > 1:
@@ -182,9 +180,7 @@ def check_real_array(x, name, event_shape=None):
     ValueError: if `x` is empty, has the wrong shape, or holds NaN/Inf.
   """
   array = np.asarray(x)
-  if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-    raise TypeError(f'`{name}` must hold real numbers; got dtype {array.dtype}.')
-  _check_batch_shape(array, name, event_shape)
+  _check_numeric_batch(array, name, event_shape, 'real numbers')
   array = array.astype(np.float32, copy=False)
   if not np.all(np.isfinite(array)):
     raise ValueError(f'`{name}` contains NaN or Inf values.')
@@ -234,6 +230,13 @@ def stateless_seed(seed, name='seed'):
   if seed.shape != [2] or not seed.dtype.is_integer:
     raise ValueError(f'`{name}` must be an int or an integer [2] tensor; got {seed!r}.')
   return tf.cast(seed, tf.int32)
+
+
+def _check_numeric_batch(array, name, event_shape, expected):
+  """Raises unless `array` holds integers or floats in a batch of `event_shape` examples."""
+  if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+    raise TypeError(f'`{name}` must hold {expected}; got dtype {array.dtype}.')
+  _check_batch_shape(array, name, event_shape)
 
 
 def _check_batch_shape(array, name, event_shape):

@@ -42,7 +42,7 @@ ARCHITECTURES = ('conv', 'dense')
 LIKELIHOODS = ('bernoulli', 'continuous_bernoulli', 'discretized_logistic', 'gaussian')
 OBJECTIVES = ('elbo', 'iwae')
 POSTERIORS = ('diagonal', 'full_covariance', 'iaf')
-PRIORS = ('conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
+PRIORS = ('class_mixture', 'conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
 # Early stopping is on by default below this many training examples, with this patience.
 _SMALL_TRAINING_SET = 10_000
@@ -234,10 +234,13 @@ class JobConfig:
     'logistic, K > 1 for a mixture (PixelCNN++).',
     check=_positive_int('likelihood_components'),
   )
-  prior: str = _option(
-    'standard_normal',
+  prior: str | None = _option(
+    None,
     'p(z): standard_normal, mixture (10 learnable Gaussians), vamp (VampPrior, 50 '
-    'pseudo-inputs) or conditional_gaussian (p(z|c), learned; with --conditional).',
+    'pseudo-inputs), conditional_gaussian (p(z|c), learned; with --conditional) or '
+    'class_mixture (with --conditional: trained under N(0, I), then p(z|c) is a mixture of 10 '
+    "Gaussians fitted to each class's posterior draws, so samples show the class asked for). "
+    'Default: class_mixture with --conditional, standard_normal otherwise.',
     choices=PRIORS,
   )
   conditional: bool = _option(
@@ -300,20 +303,19 @@ class JobConfig:
 
   def _check_together(self):
     """Options that must agree with each other (those the data decide: `resolve`)."""
-    if self.free_bits and (
-      self.posterior != 'diagonal' or self.prior not in ('standard_normal', 'conditional_gaussian')
-    ):
+    if self.free_bits and (self.posterior != 'diagonal' or self.prior in ('mixture', 'vamp')):
       raise ValueError(
-        '`free_bits` needs the diagonal posterior and a Gaussian prior (standard_normal or '
-        f'conditional_gaussian); got posterior={self.posterior!r}, prior={self.prior!r}.'
+        '`free_bits` needs the diagonal posterior and a Gaussian prior in training (standard_normal,'
+        f' conditional_gaussian or class_mixture); got posterior={self.posterior!r}, '
+        f'prior={self.prior!r}.'
       )
     if self.likelihood_components != 1 and self.likelihood not in (None, 'discretized_logistic'):
       raise ValueError(
         f'`likelihood_components`={self.likelihood_components} needs '
         f"`likelihood`='discretized_logistic'; got {self.likelihood!r}."
       )
-    if self.prior == 'conditional_gaussian' and not self.conditional:
-      raise ValueError("`prior`='conditional_gaussian' is p(z|c): it needs `conditional`.")
+    if self.prior in ('class_mixture', 'conditional_gaussian') and not self.conditional:
+      raise ValueError(f'`prior`={self.prior!r} is p(z|c): it needs `conditional`.')
     if self.conditional and self.prior == 'vamp':
       raise ValueError(
         "`prior`='vamp' cannot condition (its pseudo-inputs have no labels); with "
@@ -336,7 +338,7 @@ class JobConfig:
       info: the `tfvae.sources.SourceInfo` of the data.
 
     Returns:
-      A `JobConfig` with `likelihood` and `early_stopping_patience` set
+      A `JobConfig` with `likelihood`, `prior` and `early_stopping_patience` set
       (`hidden_units`, a model default, is `tfvae.jobs.models.complete`'s).
 
     Raises:
@@ -381,7 +383,8 @@ class JobConfig:
         f'`early_stopping_patience`={patience} watches the validation loss, but {self.dataset} '
         'has no validation split; set `validation_fraction` > 0, or `early_stopping_patience`=0.'
       )
-    return self.replace(likelihood=likelihood, early_stopping_patience=patience)
+    prior = self.prior or ('class_mixture' if self.conditional else 'standard_normal')
+    return self.replace(likelihood=likelihood, early_stopping_patience=patience, prior=prior)
 
   def to_json(self) -> dict:
     """The options as a JSON-serializable dict (tuples become lists)."""

@@ -10,6 +10,7 @@ from tfvae.model import vae as vae_lib
 
 __all__ = [
   'complete',
+  'finish',
   'make_model',
 ]
 
@@ -24,7 +25,8 @@ def complete(config: config_lib.JobConfig) -> config_lib.JobConfig:
 def make_model(config: config_lib.JobConfig, info) -> vae_lib.VAE:
   """The (untrained, uncompiled) VAE of a resolved config for data described by `info`.
 
-  Tables are standardized with the training split's statistics inside the
+  For `prior`='class_mixture' it trains under N(0, I) (`make_vae`);
+  `finish` then fits the prior ex post. Tables are standardized with the training split's statistics inside the
   model (`make_encoder(standardization=...)`), so the model takes and gives
   raw values and its log-likelihoods are of the raw values.
   """
@@ -50,3 +52,21 @@ def make_model(config: config_lib.JobConfig, info) -> vae_lib.VAE:
     standardization=standardization,
     decoder_kwargs=dict(num_components=config.likelihood_components),
   )
+
+
+def finish(model: vae_lib.VAE, config: config_lib.JobConfig, train_data) -> vae_lib.VAE:
+  """The trained model as the run keeps it: with its ex-post prior for `class_mixture`.
+
+  Args:
+    model: the trained VAE of `make_model`.
+    config: the resolved config.
+    train_data: one pass over the training split, `(x, labels)` batches.
+
+  Returns:
+    `model`, or for `prior`='class_mixture' a new, uncompiled VAE with the
+    same networks and a `tfvae.prior.ClassMixture` fitted to one posterior
+    draw of each training example (`tfvae.model.factory.with_ex_post_prior`).
+  """
+  if config.prior != 'class_mixture':
+    return model
+  return factory_lib.with_ex_post_prior(model, train_data, seed=config.seed)

@@ -201,7 +201,11 @@ def _fit(config, source, info, strategy, *, run_dir, output, chief, export_base,
       'training diverged: the loss became NaN or Inf; lower `learning_rate` or check the data. '
       f'The last good checkpoint is in {run_dir.file(run_dir.CHECKPOINTS)}.'
     )
-  return model
+  with strategy.scope():  # An ex-post prior rebuilds the model; every worker fits the same one.
+    finished = models.finish(model, config, pipelines.make_dataset(config, source, 'train'))
+    if finished is not model:
+      finished.compile(keras.optimizers.Adam(config.learning_rate), jit_compile=config.jit_compile)
+  return finished
 
 
 def _callbacks(config, model, run_dir, output, chief, x_shown, labels_shown):

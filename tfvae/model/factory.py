@@ -13,44 +13,54 @@ composition against the same rule.
 
 from collections.abc import Sequence
 
+import numpy as np
+import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfvae.internal import checks
+from tfvae.internal import keras
 from tfvae.model import decoder as decoder_lib
 from tfvae.model import encoder as encoder_lib
+from tfvae.model import layers as layers_lib
 from tfvae.model import prior as prior_lib
 from tfvae.model import vae as vae_lib
 
 tfd = tfp.distributions
 
 __all__ = [
+  'EX_POST_COMPONENTS',
   'KL_OWNERS',
   'PRIORS',
   'make_prior',
   'make_vae',
   'vae_owns_kl',
+  'with_ex_post_prior',
+  'with_prior',
 ]
 
 KL_OWNERS = ('encoder', 'vae')
-PRIORS = ('conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
+# Gaussians per class of an ex-post prior (`'class_mixture'`).
+EX_POST_COMPONENTS = 10
+PRIORS = ('class_mixture', 'conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
 _MIXTURE_COMPONENTS = 10
 _VAMP_COMPONENTS = 50
 
 
 def make_prior(name: str, latent_size: int, input_shape=None, condition_size: int = 0):
-  """A prior by name: `'standard_normal'`, `'mixture'`, `'vamp'` or `'conditional_gaussian'`.
+  """A prior by name: `'standard_normal'`, `'mixture'`, `'vamp'`, `'conditional_gaussian'`, ....
 
   Args:
     name: one of `PRIORS`.
     latent_size: the dimension of z.
     input_shape: the shape of one example (`'vamp'`'s pseudo-inputs).
       Default value: `None`.
-    condition_size: `K` (`'conditional_gaussian'`).
+    condition_size: `K` (`'conditional_gaussian'`, `'class_mixture'`).
       Default value: `0`.
 
   Returns:
     A `tfd.Distribution` (the standard normal) or a `tfvae.prior.LearnablePrior`:
-    a mixture of 10 Gaussians, a VampPrior of 50 pseudo-inputs, or p(z|c).
+    a mixture of 10 Gaussians, a VampPrior of 50 pseudo-inputs, p(z|c), or
+    `'class_mixture'`'s unfitted `ClassMixture` of 10 Gaussians per class.
 
   #### Examples
 
@@ -64,6 +74,8 @@ def make_prior(name: str, latent_size: int, input_shape=None, condition_size: in
     return prior_lib.VampPrior(num_components=_VAMP_COMPONENTS, input_shape=input_shape)
   if name == 'conditional_gaussian':
     return prior_lib.ConditionalGaussian(latent_size, condition_size)
+  if name == 'class_mixture':
+    return prior_lib.ClassMixture(latent_size, condition_size, EX_POST_COMPONENTS)
   return prior_lib.make_standard_normal(latent_size)
 
 
@@ -127,7 +139,9 @@ def make_vae(
     posterior: `make_encoder`'s `posterior`.
       Default value: `'diagonal'`.
     prior: a name from `PRIORS`, a `tfd.Distribution`, or a
-      `tfvae.prior.LearnablePrior`.
+      `tfvae.prior.LearnablePrior`. `'class_mixture'` (conditional VAEs)
+      trains under N(0, I), a standard CVAE; after training,
+      `with_ex_post_prior` fits its mixtures.
       Default value: `'standard_normal'`.
     kl_weight: the KL weight.
       Default value: `1.0`.
@@ -165,6 +179,10 @@ def make_vae(
   >>> mixture.prior_layer is not None  # Learnable: the VAE owns the KL.
   True
   """
+  if prior == 'class_mixture':  # Fitted after training, by `with_ex_post_prior`.
+    if not condition_size:
+      raise ValueError("`prior`='class_mixture' is p(z|c): it needs `condition_size` > 0.")
+    prior = 'standard_normal'
   if isinstance(prior, str):
     prior = make_prior(prior, latent_size, tuple(input_shape), condition_size)
   vae_kl = vae_owns_kl(prior, objective, kl_owner)
@@ -205,3 +223,125 @@ def make_vae(
     gradient_estimator=gradient_estimator,
     **(owned if vae_kl else {}),
   )
+
+
+def with_prior(vae: vae_lib.VAE, prior) -> vae_lib.VAE:
+  """A new VAE of copies of `vae`'s networks (weights included) under `prior`; it owns the KL.
+
+  The encoder's copy drops its `KLDivergenceRegularizer`, so the KL against
+  `prior` is counted once, by the new VAE (with `vae`'s KL weight, its analytic
+  flag where TFP has a closed form, its objective and sample count; no free
+  bits). `vae` is left as it was.
+
+  Args:
+    vae: a `tfvae.VAE`.
+    prior: a `tfd.Distribution` or a `tfvae.prior.LearnablePrior`.
+
+  Returns:
+    An uncompiled `tfvae.VAE`.
+  """
+
+  def regularizer_variables(layer):
+    regularizer = layer.activity_regularizer
+    if isinstance(regularizer, layers_lib.KLDivergenceRegularizer):
+      return {id(v) for v in regularizer.variables}
+    return set()
+
+  def copy(layer):
+    config = layer.get_config()
+    if regularizer_variables(layer):
+      config.pop('activity_regularizer', None)
+    return type(layer).from_config(config)
+
+  networks = []
+  for network in (vae.encoder, vae.decoder):
+    clone = keras.models.clone_model(network, clone_function=copy)
+    for source, target in zip(network.layers, clone.layers):
+      dropped = regularizer_variables(source)  # The old KL weight goes with its regularizer.
+      target.set_weights([w.numpy() for w in source.weights if id(w) not in dropped])
+    networks.append(clone)
+  return vae_lib.VAE(
+    *networks,
+    prior=prior,
+    kl_weight=float(vae.kl_weight.numpy()),
+    analytic_kl=vae.analytic_kl,
+    objective=vae.objective,
+    num_samples=vae.num_samples,
+  )
+
+
+def with_ex_post_prior(
+  vae: vae_lib.VAE,
+  x,
+  condition=None,
+  num_components: int = EX_POST_COMPONENTS,
+  seed: int = 0,
+  batch_size: int = 1000,
+) -> vae_lib.VAE:
+  """A conditional VAE whose p(z|c) is a Gaussian mixture fitted to each class's posterior draws.
+
+  Ex-post density estimation (Ghosh et al., 2020): after training, the
+  posteriors q(z|x, c) of the training examples make each class's aggregate
+  posterior; a `tfvae.prior.ClassMixture` fitted to them (`num_components`
+  full-covariance Gaussians per class, `ClassMixture.fit` on the posterior
+  means and variances, or on one draw each for a flow) replaces the prior
+  (`with_prior`). Its `sample(c)`
+  then decodes latents from where the decoder saw class c. On Fashion-MNIST
+  the share of samples a classifier labels as the class asked for rises from
+  ~80% under N(0, I) to over 90% (benchmarks/README.md).
+
+  Args:
+    vae: a trained conditional `tfvae.VAE` whose conditions are classes.
+    x: the training examples, or a `tf.data.Dataset` of `(x, condition)`
+      batches (then `condition` must be `None`).
+    condition: integer labels `[n]` or one-hot `[n, K]` of `x`.
+      Default value: `None`.
+    num_components: Gaussians per class.
+      Default value: `10`.
+    seed: seed of the posterior draws and of the fit.
+      Default value: `0`.
+    batch_size: examples per encoder call, for arrays.
+      Default value: `1000`.
+
+  Returns:
+    An uncompiled `tfvae.VAE` with a fitted `ClassMixture` prior.
+
+  Raises:
+    ValueError: for an unconditional VAE, conditions that are not one-hot
+      classes, or a class without examples.
+  """
+  if not vae.condition_size:
+    raise ValueError('`vae` must be conditional: the ex-post prior is one mixture per class.')
+  if isinstance(x, tf.data.Dataset):
+    if condition is not None:
+      raise ValueError('`condition` must be None when `x` is a dataset of (x, condition) batches.')
+    batches = iter(x)
+  else:
+    x = vae.check_inputs(x)
+    condition = vae.networks.check_condition(condition, len(x))
+    batches = (
+      (x[start : start + batch_size], condition[start : start + batch_size])
+      for start in range(0, len(x), batch_size)
+    )
+  seed = checks.stateless_seed(seed)
+  means, variances, labels = [], [], []
+  for i, (x_batch, c_batch) in enumerate(batches):
+    c_batch = vae.networks.check_condition(np.asarray(c_batch), len(x_batch))
+    if not np.all((c_batch == 0) | (c_batch == 1)) or np.any(c_batch.sum(-1) != 1):
+      raise ValueError('conditions must be classes (integer labels or one-hot vectors).')
+    posterior = vae.posterior(x_batch, c_batch)
+    try:  # A Gaussian posterior: its mean and variances.
+      means.append(posterior.mean().numpy())
+      variances.append(posterior.variance().numpy())
+    except NotImplementedError:  # A flow: one draw.
+      draw_seed = tf.random.experimental.stateless_fold_in(seed, i)
+      means.append(posterior.sample(seed=draw_seed).numpy())
+    labels.append(c_batch.argmax(-1))
+  prior = prior_lib.ClassMixture(vae.latent_size, vae.condition_size, num_components)
+  prior.fit(
+    np.concatenate(means),
+    np.concatenate(labels),
+    np.concatenate(variances) if variances else None,
+    seed=int(seed.numpy()[0]),
+  )
+  return with_prior(vae, prior)

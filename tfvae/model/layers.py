@@ -296,25 +296,8 @@ class MultivariateNormalDiag(_DistributionLayer):
     return 2 * checks.check_positive_int(event_size, 'event_size')
 
 
-@keras.register
-class IndependentBernoulli(_DistributionLayer, tfpl.IndependentBernoulli):
-  """`tfp.layers.IndependentBernoulli` that serializes without pickling.
-
-  Takes `prod(event_shape)` logits and returns `tfd.Independent` over
-  `tfd.Bernoulli` with `event_shape == event_shape`. Its `log_prob` is the
-  (soft-label) sigmoid cross-entropy, `x * logits - softplus(logits)`: the same
-  value as `tfd.Bernoulli`'s for any x in [0, 1], with one softplus per pixel
-  instead of two (about 8% of a training step of the benchmark model).
-
-  #### Examples
-
-  >>> layer = IndependentBernoulli([2, 3, 1])
-  >>> likelihood = layer(tf.zeros([4, 6]))
-  >>> likelihood.event_shape.as_list()
-  [2, 3, 1]
-  """
-
-  family = 'bernoulli'
+class _PixelLayer(_DistributionLayer):
+  """A likelihood layer whose one argument is the event shape (`prod(event_shape)` params)."""
 
   def __init__(
     self,
@@ -337,10 +320,34 @@ class IndependentBernoulli(_DistributionLayer, tfpl.IndependentBernoulli):
       ValueError: if `event_shape` holds anything but positive integers.
     """
     self._shape = checks.check_shape(event_shape, 'event_shape')
-    # Not `tfpl.IndependentBernoulli.__init__`, which would bind its own `new`.
     super().__init__(
       {'event_shape': list(self._shape)}, convert_to_tensor_fn, validate_args, **kwargs
     )
+
+
+@keras.register
+class IndependentBernoulli(_PixelLayer, tfpl.IndependentBernoulli):
+  """`tfp.layers.IndependentBernoulli` that serializes without pickling.
+
+  Takes `prod(event_shape)` logits and returns `tfd.Independent` over
+  `tfd.Bernoulli` with `event_shape == event_shape`. Its `log_prob` is the
+  (soft-label) sigmoid cross-entropy, `x * logits - softplus(logits)`: the same
+  value as `tfd.Bernoulli`'s for any x in [0, 1], with one softplus per pixel
+  instead of two (about 8% of a training step of the benchmark model).
+
+  #### Examples
+
+  >>> layer = IndependentBernoulli([2, 3, 1])
+  >>> likelihood = layer(tf.zeros([4, 6]))
+  >>> likelihood.event_shape.as_list()
+  [2, 3, 1]
+  """
+
+  family = 'bernoulli'
+
+  def __init__(self, event_shape, convert_to_tensor_fn='sample', validate_args=False, **kwargs):
+    # Not `tfpl.IndependentBernoulli.__init__`, which would bind its own `new`.
+    _PixelLayer.__init__(self, event_shape, convert_to_tensor_fn, validate_args, **kwargs)
     # What `tfpl.IndependentBernoulli`'s own methods read.
     self._event_shape = self._shape
     self._convert_to_tensor_fn = _CONVERT_TO_TENSOR_FNS[self._convert_name]
@@ -359,7 +366,7 @@ class IndependentBernoulli(_DistributionLayer, tfpl.IndependentBernoulli):
 
 
 @keras.register
-class IndependentContinuousBernoulli(_DistributionLayer):
+class IndependentContinuousBernoulli(_PixelLayer):
   """Continuous Bernoulli pixels for grey levels in [0, 1], from logits.
 
   Takes `prod(event_shape)` logits and returns `tfd.Independent` over
@@ -385,31 +392,6 @@ class IndependentContinuousBernoulli(_DistributionLayer):
   """
 
   family = 'continuous_bernoulli'
-
-  def __init__(
-    self,
-    event_shape,
-    convert_to_tensor_fn='sample',
-    validate_args: bool = False,
-    **kwargs,
-  ):
-    """Creates the layer.
-
-    Args:
-      event_shape: sequence of positive Python `int`s, the shape of one image.
-      convert_to_tensor_fn: `'sample'`, `'mean'` or `'mode'`.
-        Default value: `'sample'`.
-      validate_args: Python `bool`, passed to the distribution.
-        Default value: `False`.
-      **kwargs: `tf_keras.layers.Layer` arguments.
-
-    Raises:
-      ValueError: if `event_shape` holds anything but positive integers.
-    """
-    self._shape = checks.check_shape(event_shape, 'event_shape')
-    super().__init__(
-      {'event_shape': list(self._shape)}, convert_to_tensor_fn, validate_args, **kwargs
-    )
 
   def make_distribution(self, params):
     return IndependentContinuousBernoulli.new(params, self._shape, self._validate)
