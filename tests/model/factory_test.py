@@ -1,6 +1,8 @@
 # Copyright 2026 The tfvae Authors. Licensed under the Apache License, Version 2.0.
 """Tests of tfvae.model.factory: make_vae decides who adds the KL, and it is added once."""
 
+import os
+
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -127,6 +129,20 @@ class WithExPostPriorTest(test_util.TestCase):
       consistency[name] = np.mean(classifier.predict(samples) == classes)
     self.assertLess(consistency['standard'], 0.8)
     self.assertGreater(consistency['ex_post'], consistency['standard'] + 0.1)
+
+  def test_the_readme_example_runs_as_written(self):
+    with open(os.path.join(test_util.REPO_ROOT, 'README.md')) as f:
+      section = f.read().split('## Conditional VAEs', 1)[1]
+    code = section.split('```python\n', 1)[1].split('```')[0]
+    self.assertIn('epochs=50', code)
+    namespace = {'tfvae': tfvae}
+    exec(code.replace('epochs=50', 'epochs=1'), namespace)  # noqa: S102 - the README's own code.
+    vae = namespace['vae']
+    self.assertIsInstance(vae.prior_layer, tfvae.prior.ClassMixture)
+    self.assertEqual(namespace['sevens'].shape, (16, 8, 8, 1))
+    self.assertEqual(namespace['as_zeros'].shape, (8, 8, 8, 1))
+    self.assertTrue(np.all(np.isfinite(namespace['log_p'])))
+    self.assertTrue(np.all(namespace['log_p'] < 0))
 
   def test_refuses_what_is_not_classes(self):
     unconditional = test_util.make_vae()
