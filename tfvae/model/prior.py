@@ -159,6 +159,13 @@ class LearnablePrior(keras.layers.Layer):
     """Returns `inputs` unchanged: a prior has no forward pass; use `distribution`."""
     return inputs
 
+  @staticmethod
+  def _required(condition):
+    """`condition`, which a conditional prior cannot do without."""
+    if condition is None:
+      raise ValueError('`condition` is required: this prior is p(z|c).')
+    return condition
+
 
 @keras.register
 class MixtureOfGaussians(LearnablePrior):
@@ -410,9 +417,7 @@ class ConditionalGaussian(LearnablePrior):
     Raises:
       ValueError: if `condition` is missing.
     """
-    if condition is None:
-      raise ValueError('`condition` is required: this prior is p(z|c).')
-    h = tf.cast(condition, self.compute_dtype)
+    h = tf.cast(self._required(condition), self.compute_dtype)
     for layer in self.hidden_layers:
       h = layer(h)
     loc, raw_scale = tf.split(tf.cast(self.params_layer(h), tf.float32), 2, axis=-1)
@@ -522,9 +527,7 @@ class ClassMixture(LearnablePrior):
     Raises:
       ValueError: if `condition` is missing.
     """
-    if condition is None:
-      raise ValueError('`condition` is required: this prior is p(z|c).')
-    c = tf.cast(condition, tf.float32)
+    c = tf.cast(self._required(condition), tf.float32)
     logits = tf.linalg.matmul(c, self.logits)  # One-hot rows select their class.
     loc = tf.einsum('bc,ckd->bkd', c, self.loc)
     scale_tril = self._scale_bijector().forward(tf.einsum('bc,ckt->bkt', c, self.raw_scale_tril))
