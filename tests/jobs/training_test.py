@@ -9,9 +9,11 @@ import numpy as np
 import tensorflow as tf
 
 import test_util
+from tfvae.jobs import models
 from tfvae.jobs import pipelines
 from tfvae.jobs import run_dir as run_dir_lib
 from tfvae.jobs import training
+from tfvae.model import prior as prior_lib
 
 _TINY = dict(latent_size=2, hidden_units=(8,), epochs=3, batch_size=256, verbose=0)
 _ITERATIONS = 'optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE'  # Optimizer steps taken.
@@ -75,6 +77,25 @@ class TrainingTest(test_util.TestCase):
       self.assertTrue(run_dir.has(name), name)
     with self.assertRaisesRegex(ValueError, 'finished run'):
       training.train(model_dir=model_dir, **_TINY)
+
+  def test_the_ex_post_fit_failing_loses_no_training_and_a_rerun_fits_it(self):
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    options = dict(_TINY, conditional=True)  # The ex-post class_mixture prior by default.
+    with mock.patch.object(models, 'finish', side_effect=MemoryError('fit failed')):
+      with self.assertRaises(MemoryError):
+        training.train(model_dir=model_dir, **options)
+    run_dir = run_dir_lib.RunDir(model_dir)
+    trained = run_dir_lib.load_model(run_dir.file(run_dir.MODEL))  # Saved before the fit.
+    self.assertIsNone(trained.prior_layer)  # Trained under N(0, I).
+    log = _log_rows(model_dir)
+    with mock.patch.object(training, '_fit', wraps=training._fit) as fit:
+      training.train(model_dir=model_dir, **options)
+    self.assertEqual(fit.call_count, 0)
+    self.assertEqual(_log_rows(model_dir), log)
+    finished = run_dir_lib.load_model(run_dir.file(run_dir.MODEL))
+    self.assertIsInstance(finished.prior_layer, prior_lib.ClassMixture)
+    x = np.zeros([2, 8, 8, 1], np.float32)
+    self.assertAllClose(finished.posterior(x, [0, 1]).mean(), trained.posterior(x, [0, 1]).mean())
 
 
 if __name__ == '__main__':

@@ -353,12 +353,22 @@ class ClassMixtureTest(test_util.TestCase):
       prior.distribution(condition=np.ones([1, 1])).log_prob(z),
     )
 
+  def test_a_class_without_examples_keeps_the_standard_normal(self):
+    prior = prior_lib.ClassMixture(latent_size=2, num_classes=3, num_components=1)
+    z = np.random.default_rng(5).normal(2.0, 0.5, size=(40, 2))
+    with self.assertWarnsRegex(UserWarning, r'classes \[1\] have no examples'):
+      log_likelihoods = prior.fit(z, np.arange(40) % 2 * 2)  # Classes 0 and 2.
+    self.assertEqual(sorted(log_likelihoods), [0, 2])
+    p = prior.distribution(condition=np.eye(3, dtype=np.float32))
+    self.assertAllClose(p.mean()[1], [0.0, 0.0])
+    self.assertAllClose(p.covariance()[1], np.eye(2), atol=1e-5)
+    self.assertAllClose(p.mean()[0], z[::2].mean(0), atol=1e-5)
+
   def test_bad_arguments(self):
     prior = prior_lib.ClassMixture(latent_size=2, num_classes=2, num_components=1)
     z = np.zeros([4, 2])
     for args, message in (
       ((z, np.array([0, 1, 2, 0])), r'\[0, 2\)'),
-      ((z, np.array([0, 0, 0, 0])), 'class 1 has no draws'),
       ((z, np.array([0.0, 1.0, 0.0, 1.0])), 'integer classes'),
       ((z, np.array([0, 1, 0, 1]), -np.ones([4, 2])), 'non-negative variances'),
     ):

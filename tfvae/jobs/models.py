@@ -6,6 +6,7 @@ import numpy as np
 from tfvae.jobs import config as config_lib
 from tfvae.model import encoder as encoder_lib
 from tfvae.model import factory as factory_lib
+from tfvae.model import prior as prior_lib
 from tfvae.model import vae as vae_lib
 
 __all__ = [
@@ -63,10 +64,11 @@ def finish(model: vae_lib.VAE, config: config_lib.JobConfig, train_data) -> vae_
     train_data: one pass over the training split, `(x, labels)` batches.
 
   Returns:
-    `model`, or for `prior`='class_mixture' a new, uncompiled VAE with the
-    same networks and a `tfvae.prior.ClassMixture` fitted to one posterior
-    draw of each training example (`tfvae.model.factory.with_ex_post_prior`).
+    `model`, or for `prior`='class_mixture' (unless `model` has it already,
+    as a run that failed after the fit saves it) a new, uncompiled VAE with the
+    same networks and a `tfvae.prior.ClassMixture` fitted to the posteriors
+    of the training examples (`tfvae.model.factory.with_ex_post_prior`).
   """
-  if config.prior != 'class_mixture':
-    return model
+  if config.prior != 'class_mixture' or isinstance(model.prior_layer, prior_lib.ClassMixture):
+    return model  # Nothing to fit, or fitted by an earlier run.
   return factory_lib.with_ex_post_prior(model, train_data, seed=config.seed)

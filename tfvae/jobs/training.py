@@ -61,7 +61,8 @@ def train(
   `config.json` (the resolved options; paths made absolute, so the run can be
   read from any directory), `checkpoints/` (model and optimizer, each
   epoch), `training_log.csv`, `tensorboard/` (`VAETensorBoard`),
-  `model.keras` (saved as soon as training ends), for images
+  `model.keras` (saved as soon as training ends, and again once an ex-post
+  prior is fitted, for `prior`='class_mixture'), for images
   `reconstructions.png` and `samples.png` (one row per class for a
   conditional VAE), with matplotlib the figures of
   `tfvae.plot.write_figures`, and last `metrics.json` (test metrics). A run
@@ -142,6 +143,15 @@ def train(
     # collective under multi-worker training); only the chief's copy lands
     # in `model_dir`.
     output.save_model(model)
+  with strategy.scope():  # An ex-post prior rebuilds the model; every worker fits the same one.
+    finished = models.finish(model, config, pipelines.make_dataset(config, source, 'train'))
+  if finished is not model:
+    if verbose:
+      print(f'tfvae: fitted the {config.prior} prior to the training posteriors')
+    with strategy.scope():
+      finished.compile(keras.optimizers.Adam(config.learning_rate), jit_compile=config.jit_compile)
+    model = finished
+    output.save_model(model)
   test_data, test_steps = pipelines.distribute_dataset(config, source, 'test', strategy)
   metrics = model.evaluate(test_data, steps=test_steps, verbose=0, return_dict=True)
   metrics = {name: float(value) for name, value in metrics.items()}
@@ -201,11 +211,7 @@ def _fit(config, source, info, strategy, *, run_dir, output, chief, export_base,
       'training diverged: the loss became NaN or Inf; lower `learning_rate` or check the data. '
       f'The last good checkpoint is in {run_dir.file(run_dir.CHECKPOINTS)}.'
     )
-  with strategy.scope():  # An ex-post prior rebuilds the model; every worker fits the same one.
-    finished = models.finish(model, config, pipelines.make_dataset(config, source, 'train'))
-    if finished is not model:
-      finished.compile(keras.optimizers.Adam(config.learning_rate), jit_compile=config.jit_compile)
-  return finished
+  return model
 
 
 def _callbacks(config, model, run_dir, output, chief, x_shown, labels_shown):

@@ -7,6 +7,7 @@ so the prior trains with the model and serializes with it.
 """
 
 import math
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -599,11 +600,12 @@ class ClassMixture(LearnablePrior):
         Default value: `1e-4`.
 
     Returns:
-      `dict` of the mean log-likelihood of each class's draws under its fit.
+      `dict` of the mean log-likelihood of each class's examples under its
+      fit. A class without examples keeps N(0, I), with a warning.
 
     Raises:
-      ValueError: on shapes that disagree, non-finite draws, labels outside
-        `[0, num_classes)` or a class without draws.
+      ValueError: on shapes that disagree, non-finite draws, no examples, or
+        labels outside `[0, num_classes)`.
     """
     z = checks.check_real_array(z, 'z', (self.latent_size,)).astype(np.float64)
     if variance is not None:
@@ -614,14 +616,23 @@ class ClassMixture(LearnablePrior):
     labels = np.asarray(labels)
     if labels.shape != (len(z),) or not np.issubdtype(labels.dtype, np.integer):
       raise ValueError(f'`labels` must be {len(z)} integer classes; got shape {labels.shape}.')
+    if not len(labels):
+      raise ValueError('`z` holds no examples to fit the mixtures to.')
     if labels.min() < 0 or labels.max() >= self.num_classes:
       raise ValueError(f'`labels` must lie in [0, {self.num_classes}).')
     rng = np.random.default_rng(seed)
-    fits, log_likelihoods = [], {}
+    fits, log_likelihoods, empty = [], {}, []
+    standard_normal = (
+      np.ones(self.num_components),
+      np.zeros([self.num_components, self.latent_size]),
+      np.tile(np.eye(self.latent_size), [self.num_components, 1, 1]),
+    )
     for c in range(self.num_classes):
-      if not np.any(labels == c):
-        raise ValueError(f'class {c} has no draws to fit its mixture to.')
       members = labels == c
+      if not np.any(members):  # Nothing to fit: the class keeps N(0, I).
+        fits.append(standard_normal)
+        empty.append(c)
+        continue
       num_components = min(self.num_components, max(1, members.sum() // (2 * self.latent_size + 2)))
       *fit, log_likelihoods[c] = _fit_gaussian_mixture(
         z[members],
@@ -634,6 +645,11 @@ class ClassMixture(LearnablePrior):
       )
       fits.append(fit)
     self.set_mixtures(*(np.stack(parts) for parts in zip(*fits)))
+    if empty:
+      warnings.warn(
+        f'`ClassMixture.fit`: classes {empty} have no examples; their p(z|c) stays N(0, I).',
+        stacklevel=2,
+      )
     return log_likelihoods
 
   def get_config(self):
