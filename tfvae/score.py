@@ -41,11 +41,12 @@ def define_flags(flag_values=flags.FLAGS):
   command_options.define('run_dataset', flag_values)
   flags.DEFINE_multi_enum(
     'scores',
-    default=['log_likelihood'],
+    default=None,
     enum_values=list(SCORES),
     help='Scores to compute (repeat the flag for several). combined: the complexity and '
-    'reconstruction scores, each standardized on the validation split, summed (the '
-    'recommended score for images; both parts are written too).',
+    'reconstruction scores, each standardized on the validation split, summed (both parts '
+    'are written too). Default: combined for images, log_likelihood for tables (what the '
+    'benchmarks recommend).',
     flag_values=flag_values,
   )
   flags.DEFINE_multi_enum(

@@ -85,6 +85,7 @@ class PortabilityTest(test_util.TestCase):
       model_dir, importance_samples=4, run_dataset=moved, output=os.path.join(elsewhere, 's.csv')
     )
     self.assertEqual(scored['num_examples'], num_examples)
+    self.assertEqual(list(scored['thresholds']), ['log_likelihood'])  # The default for tables.
     export_base = os.path.join(elsewhere, 'exports')
     evaluation_lib.export_run(
       model_dir, export_base, anomaly_score='elbo', importance_samples=4, warmup=False,

@@ -19,6 +19,7 @@ from tfvae.jobs import evaluation as evaluation_lib
 from tfvae.jobs import experiment as experiment_lib
 from tfvae.jobs import pipelines
 from tfvae.jobs import run_dir as run_dir_lib
+from tfvae.jobs import scoring
 
 
 class EvaluateTest(test_util.TestCase):
@@ -121,11 +122,11 @@ class AnomalyRunTest(test_util.TestCase):
     expected = tfvae.anomaly.scores(run.model, x, num_samples=16, seed=run.config.seed)
     self.assertAllClose([float(r['log_likelihood']) for r in rows], expected, rtol=1e-5)
 
-  def test_combined_score_is_standardized_on_the_validation_split(self):
+  def test_combined_score_the_default_for_images_is_standardized_on_validation_data(self):
     output = os.path.join(self.create_tempdir().full_path, 'scores.csv')
+    self.assertEqual(scoring.default_scores(self.model_dir), ('combined',))
     result = evaluation_lib.score_run(
-      self.model_dir,
-      scores=('combined',),
+      self.model_dir,  # No `scores`: the default for images.
       splits=('validation', 'test'),
       false_positive_rate=0.1,
       importance_samples=4,
