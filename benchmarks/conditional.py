@@ -45,6 +45,12 @@ from tfvae.internal import keras
 _DATA_DIR = flags.DEFINE_string(
   'data_dir', default='/usr/share/datasets/fashion-mnist', help='Fashion-MNIST IDX directory.'
 )
+_CONSISTENCY_PRIORS = flags.DEFINE_multi_enum(
+  'consistency_priors',
+  default=['standard_normal', 'conditional_gaussian', 'class_mixture'],
+  enum_values=['standard_normal', 'conditional_gaussian', 'class_mixture'],
+  help='class_consistency: the priors to train with (repeat the flag for several).',
+)
 _CONSISTENCY_DATASET = flags.DEFINE_enum(
   'consistency_dataset',
   default='fashion_mnist',
@@ -76,7 +82,6 @@ _SEED = flags.DEFINE_integer('seed', default=0, help='Seed of initialization, da
 
 _NUM_CLASSES = 10
 _SAMPLES_PER_CLASS = 300
-_PRIORS = ('standard_normal', 'conditional_gaussian', 'class_mixture')
 _LATENT_SIZE = 32
 _HIDDEN_UNITS = (512, 256)
 
@@ -248,7 +253,7 @@ def main(argv):
     accuracy = classifier.score(x_test.reshape(len(x_test), -1), y_test)
     results['class_consistency'] = {'dataset': dataset, 'classifier_accuracy': float(accuracy)}
     print(f'logistic regression, accuracy on the real test images: {accuracy:.4f}', flush=True)
-    for prior in _PRIORS:
+    for prior in _CONSISTENCY_PRIORS.value:
       result = class_consistency(
         dataset, _DATA_DIR.value, prior, _EPOCHS.value, classifier, _SEED.value
       )

@@ -91,6 +91,11 @@ class JobConfigTest(test_util.TestCase):
     ('free_bits_iaf', dict(free_bits=0.5, posterior='iaf'), '`free_bits` needs the diagonal'),
     ('conditional_prior', dict(prior='conditional_gaussian'), 'it needs `conditional`'),
     ('ex_post_prior', dict(prior='class_mixture'), 'it needs `conditional`'),
+    (
+      'ex_post_free_bits',
+      dict(prior='class_mixture', conditional=True, free_bits=1.0),
+      'free_bits',
+    ),
     ('vamp_conditional', dict(prior='vamp', conditional=True), 'cannot condition'),
     ('unknown', dict(colour='red'), 'unknown job option'),
     ('components_zero', dict(likelihood_components=0), '`likelihood_components` must be a pos'),
@@ -111,6 +116,11 @@ class JobConfigTest(test_util.TestCase):
     self.assertEqual((images.likelihood, images.hidden_units), ('bernoulli', None))
     table = config.resolve(_TABLE)
     self.assertEqual(table.likelihood, 'gaussian')
+    # The prior: ex-post mixtures for a conditional VAE, unless free bits need a Gaussian.
+    self.assertEqual(images.prior, 'standard_normal')
+    self.assertEqual(config.replace(conditional=True).resolve(_IMAGES).prior, 'class_mixture')
+    free_bits = config.replace(conditional=True, free_bits=0.5).resolve(_IMAGES)
+    self.assertEqual(free_bits.prior, 'standard_normal')
 
   def test_the_model_wing_fills_in_its_own_defaults(self):
     self.assertEqual(models.complete(config_lib.JobConfig()).hidden_units, (512, 256))

@@ -152,6 +152,8 @@ class WithExPostPriorTest(test_util.TestCase):
     x = self.make_images()
     with self.assertRaisesRegex(ValueError, 'must be classes'):
       factory.with_ex_post_prior(vae, x, np.full([len(x), 3], 0.5, np.float32))
+    with self.assertRaisesRegex(ValueError, r'a dataset of \(x, condition\) batches'):
+      factory.with_ex_post_prior(vae, tf.data.Dataset.from_tensor_slices(x).batch(2))
 
 
 if __name__ == '__main__':

@@ -338,6 +338,33 @@ class ClassMixtureTest(test_util.TestCase):
       log_likelihood[0], np.mean(p.log_prob(z.astype(np.float32)[:, None]).numpy()), rtol=1e-4
     )
 
+  def test_em_on_posteriors_raises_its_bound_and_recovers_their_spread(self):
+    # Two clusters of posterior means (spread 0.5) whose posteriors have
+    # variance 0.09: each component's covariance is 0.25 + 0.09 per axis.
+    rng = np.random.default_rng(6)
+    centres = np.array([[-3.0, 0.0], [3.0, 2.0]])
+    which = rng.uniform(size=3000) < 0.4
+    z = np.where(which[:, None], centres[0], centres[1]) + 0.5 * rng.normal(size=(3000, 2))
+    variance = np.full_like(z, 0.09)
+    bounds = []
+    for iterations in (1, 2, 4, 8, 100):
+      prior = prior_lib.ClassMixture(latent_size=2, num_classes=1, num_components=2)
+      bounds.append(prior.fit(z, np.zeros(3000, np.int64), variance, max_iterations=iterations)[0])
+    self.assertTrue(np.all(np.diff(bounds) >= -1e-9), bounds)  # EM never lowers it.
+    p = prior.distribution(condition=np.ones([1, 1], np.float32)).components_distribution
+    order = np.argsort(p.mean().numpy()[0, :, 0])
+    self.assertAllClose(p.mean().numpy()[0][order], centres, atol=0.05)
+    self.assertAllClose(p.covariance().numpy()[0][order], [0.34 * np.eye(2)] * 2, atol=0.03)
+    # The bound is E_q[log p(z)], exactly, where a component takes its examples whole:
+    # log w + log N(z_i) - tr(covariance^-1 diag(variance_i)) / 2, averaged.
+    weights = prior.distribution(condition=np.ones([1, 1])).mixture_distribution.probs_parameter()
+    members = p.log_prob(z.astype(np.float32)[:, None]).numpy()  # [n, 2]
+    own = np.where(which, order[0], order[1])
+    covariance = p.covariance().numpy()[0]
+    trace = np.einsum('nd,nd->n', variance, np.linalg.inv(covariance)[own].diagonal(0, 1, 2))
+    exact = np.log(weights.numpy()[0][own]) + members[np.arange(3000), own] - trace / 2
+    self.assertAllClose(bounds[-1], exact.mean(), atol=1e-3)
+
   def test_few_examples_get_few_components_and_config_round_trips(self):
     # 10 examples in 2 dimensions: one component per 6 examples at most.
     rng = np.random.default_rng(4)
@@ -376,8 +403,17 @@ class ClassMixtureTest(test_util.TestCase):
         prior.fit(*args)
     with self.assertRaisesRegex(ValueError, 'shape'):
       prior.set_mixtures(np.ones([2, 2]), np.zeros([2, 1, 2]), np.tile(np.eye(2), [2, 1, 1, 1]))
-    with self.assertRaisesRegex(ValueError, 'positive-definite'):
-      prior.set_mixtures(np.ones([2, 1]), np.zeros([2, 1, 2]), np.zeros([2, 1, 2, 2]))
+    for covariance in (
+      np.zeros([2, 1, 2, 2]),
+      np.tile([[1.0, 0.5], [0.0, 1.0]], [2, 1, 1, 1]),  # Not symmetric.
+      np.full([2, 1, 2, 2], np.nan),
+    ):
+      with self.assertRaisesRegex(ValueError, 'symmetric and positive-definite'):
+        prior.set_mixtures(np.ones([2, 1]), np.zeros([2, 1, 2]), covariance)
+    with self.assertRaisesRegex(ValueError, '`loc` must be finite'):
+      prior.set_mixtures(
+        np.ones([2, 1]), np.full([2, 1, 2], np.nan), np.tile(np.eye(2), [2, 1, 1, 1])
+      )
     with self.assertRaisesRegex(ValueError, '`condition` is required'):
       prior.distribution()
 

@@ -239,8 +239,9 @@ class JobConfig:
     'p(z): standard_normal, mixture (10 learnable Gaussians), vamp (VampPrior, 50 '
     'pseudo-inputs), conditional_gaussian (p(z|c), learned; with --conditional) or '
     'class_mixture (with --conditional: trained under N(0, I), then p(z|c) is a mixture of 10 '
-    "Gaussians fitted to each class's posterior draws, so samples show the class asked for). "
-    'Default: class_mixture with --conditional, standard_normal otherwise.',
+    "Gaussians fitted to each class's posteriors, so samples show the class asked for). "
+    'Default: class_mixture with --conditional (standard_normal with --free_bits), standard_normal '
+    'otherwise.',
     choices=PRIORS,
   )
   conditional: bool = _option(
@@ -303,11 +304,13 @@ class JobConfig:
 
   def _check_together(self):
     """Options that must agree with each other (those the data decide: `resolve`)."""
-    if self.free_bits and (self.posterior != 'diagonal' or self.prior in ('mixture', 'vamp')):
+    if self.free_bits and (
+      self.posterior != 'diagonal'
+      or self.prior not in (None, 'standard_normal', 'conditional_gaussian')
+    ):
       raise ValueError(
-        '`free_bits` needs the diagonal posterior and a Gaussian prior in training (standard_normal,'
-        f' conditional_gaussian or class_mixture); got posterior={self.posterior!r}, '
-        f'prior={self.prior!r}.'
+        '`free_bits` needs the diagonal posterior and a Gaussian prior (standard_normal or '
+        f'conditional_gaussian); got posterior={self.posterior!r}, prior={self.prior!r}.'
       )
     if self.likelihood_components != 1 and self.likelihood not in (None, 'discretized_logistic'):
       raise ValueError(
@@ -383,7 +386,9 @@ class JobConfig:
         f'`early_stopping_patience`={patience} watches the validation loss, but {self.dataset} '
         'has no validation split; set `validation_fraction` > 0, or `early_stopping_patience`=0.'
       )
-    prior = self.prior or ('class_mixture' if self.conditional else 'standard_normal')
+    prior = self.prior
+    if prior is None:  # The ex-post mixtures have no per-dimension KL to floor: not with free bits.
+      prior = 'class_mixture' if self.conditional and not self.free_bits else 'standard_normal'
     return self.replace(likelihood=likelihood, early_stopping_patience=patience, prior=prior)
 
   def to_json(self) -> dict:

@@ -26,10 +26,11 @@ def complete(config: config_lib.JobConfig) -> config_lib.JobConfig:
 def make_model(config: config_lib.JobConfig, info) -> vae_lib.VAE:
   """The (untrained, uncompiled) VAE of a resolved config for data described by `info`.
 
-  For `prior`='class_mixture' it trains under N(0, I) (`make_vae`);
-  `finish` then fits the prior ex post. Tables are standardized with the training split's statistics inside the
-  model (`make_encoder(standardization=...)`), so the model takes and gives
-  raw values and its log-likelihoods are of the raw values.
+  For `prior`='class_mixture' it trains under N(0, I) (`make_vae`); `finish`
+  then fits the prior ex post. Tables are standardized with the training
+  split's statistics inside the model (`make_encoder(standardization=...)`),
+  so the model takes and gives raw values and its log-likelihoods are of the
+  raw values.
   """
   config = complete(config)
   event_shape = tuple(info.event_shape)

@@ -315,6 +315,10 @@ def with_ex_post_prior(
   if isinstance(x, tf.data.Dataset):
     if condition is not None:
       raise ValueError('`condition` must be None when `x` is a dataset of (x, condition) batches.')
+    if not (isinstance(x.element_spec, tuple) and len(x.element_spec) == 2):
+      raise ValueError(
+        f'`x` must be a dataset of (x, condition) batches; its elements are {x.element_spec}.'
+      )
     batches = iter(x)
   else:
     x = vae.check_inputs(x)
@@ -330,7 +334,7 @@ def with_ex_post_prior(
     if not np.all((c_batch == 0) | (c_batch == 1)) or np.any(c_batch.sum(-1) != 1):
       raise ValueError('conditions must be classes (integer labels or one-hot vectors).')
     posterior = vae.posterior(x_batch, c_batch)
-    try:  # A Gaussian posterior: its mean and variances.
+    try:  # A Gaussian posterior: its mean and variances (the diagonal of a full covariance).
       means.append(posterior.mean().numpy())
       variances.append(posterior.variance().numpy())
     except NotImplementedError:  # A flow: one draw.

@@ -445,11 +445,11 @@ class ClassMixture(LearnablePrior):
   density estimation (Ghosh et al., 2020) fits, after training, a density to
   each class's aggregate posterior q(z|c) = E_{x|c} q(z|x, c); drawing z from
   it lands where the decoder saw class c. `fit` fits a `num_components`
-  Gaussian mixture to posterior draws of each class by expectation-maximization
-  (maximum likelihood, so among such mixtures it maximizes the ELBO's
-  E_q[log p(z|c)] term for the trained networks); `tfvae.model.factory.
-  with_ex_post_prior` makes a VAE of it. Before `fit` (or `set_mixtures`),
-  every class is N(0, I).
+  Gaussian mixture to the posteriors of each class's examples by
+  expectation-maximization, raising a lower bound on the ELBO's
+  E_q[log p(z|c)] term for the trained networks (the only term the prior
+  changes); `tfvae.model.factory.with_ex_post_prior` makes a VAE of it. Before
+  `fit` (or `set_mixtures`), every class is N(0, I).
 
   The condition must be one-hot classes `[batch_size, num_classes]` (integer
   labels are converted by the VAE): each row selects its class's mixture.
@@ -562,10 +562,18 @@ class ClassMixture(LearnablePrior):
         raise ValueError(f'`{name}` must have shape {list(expected)}; got {list(value.shape)}.')
     if not np.all(np.isfinite(weights)) or np.any(weights <= 0):
       raise ValueError('`weights` must be finite and positive.')
+    if not np.all(np.isfinite(loc)):
+      raise ValueError('`loc` must be finite.')
+    symmetric = np.allclose(covariance, np.swapaxes(covariance, -1, -2), rtol=1e-6, atol=1e-9)
     try:
-      cholesky = np.linalg.cholesky(covariance)
+      cholesky = np.linalg.cholesky(covariance) if symmetric else None
     except np.linalg.LinAlgError:
-      raise ValueError('`covariance` must be symmetric positive-definite.') from None
+      cholesky = None
+    if cholesky is None or not np.all(np.diagonal(cholesky, axis1=-2, axis2=-1) > 2 * _MIN_SCALE):
+      raise ValueError(
+        '`covariance` must be finite, symmetric and positive-definite, with Cholesky factors '
+        f'whose diagonal exceeds {2 * _MIN_SCALE}.'
+      )
     self.logits.assign(np.log(weights / weights.sum(-1, keepdims=True)).astype(np.float32))
     self.loc.assign(loc.astype(np.float32))
     self.raw_scale_tril.assign(self._scale_bijector().inverse(tf.constant(cholesky, tf.float32)))
@@ -576,13 +584,15 @@ class ClassMixture(LearnablePrior):
     """Fits each class's mixture to its examples' posteriors by expectation-maximization.
 
     Each example is a Gaussian around `z` with diagonal `variance` (its
-    posterior), so a component's covariance is the scatter of its examples'
-    means plus their mean posterior variance, never singular; with
-    `variance=None`, `z` are draws (1e-6 is added to the variances, as
-    scikit-learn's `reg_covar`). Responsibilities are taken at `z`. The
-    means start at distinct examples of the class (picked with `seed`), the
-    covariances at the class's; EM stops once the mean log-likelihood of `z`
-    gains less than `tolerance`. A class gets at most one component per
+    posterior): EM raises a lower bound on the mean E_q[log p(z|c)] over the
+    class's examples, the prior's term of the ELBO (responsibilities weigh
+    each component by its expected log-density under the example's
+    posterior), and a component's covariance is the scatter of its examples'
+    means plus their mean posterior variance. With `variance=None`, `z` are
+    points (draws) and this is maximum likelihood. 1e-6 is added to the
+    variances (as scikit-learn's `reg_covar`). The means start at distinct
+    examples of the class (picked with `seed`), the covariances at the
+    class's; EM stops once the mean bound gains less than `tolerance`. A class gets at most one component per
     `2 * (latent_size + 1)` examples (a full covariance needs data); the
     components it does not use get weight ~0.
 
@@ -600,8 +610,9 @@ class ClassMixture(LearnablePrior):
         Default value: `1e-4`.
 
     Returns:
-      `dict` of the mean log-likelihood of each class's examples under its
-      fit. A class without examples keeps N(0, I), with a warning.
+      `dict` of each fitted class's mean bound (its mean log-likelihood for
+      `variance=None`). A class without examples keeps N(0, I), with a
+      warning.
 
     Raises:
       ValueError: on shapes that disagree, non-finite draws, no examples, or
@@ -668,31 +679,40 @@ _REGULARIZATION = 1e-6
 def _fit_gaussian_mixture(z, variance, k, num_components, rng, max_iterations, tolerance):
   """EM for `k` full-covariance Gaussians, padded to `num_components`.
 
-  Returns `(weights, loc, covariance, mean_log_likelihood)`; see `ClassMixture.fit`.
+  With `variance`, example i is N(z_i, diag(variance_i)) and EM maximizes the
+  bound on sum_i E_q_i[log p(z)] whose responsibilities weigh each component
+  by exp(E_q_i[log w_j N(z | loc_j, covariance_j)]): the log-density at z_i
+  minus half the trace of covariance_j^-1 diag(variance_i). Each iteration
+  raises the bound (the mean over examples is what `tolerance` watches).
+
+  Returns `(weights, loc, covariance, mean_bound)`; see `ClassMixture.fit`.
   """
   n, d = z.shape
   eye = np.eye(d)
-  floor = _REGULARIZATION * eye if variance is None else 0.0
+  floor = _REGULARIZATION * eye
   spread = 0.0 if variance is None else np.diag(variance.mean(0))
   loc = z[rng.choice(n, k, replace=False)]
   covariance = np.broadcast_to(np.cov(z.T, bias=True).reshape(d, d) + spread + floor, (k, d, d))
   weights = np.full(k, 1.0 / k)
   previous = -np.inf
   for iteration in range(max_iterations + 1):
-    # E step: log w_j N(z | loc_j, covariance_j) for every example and component.
-    cholesky = np.linalg.cholesky(covariance)
+    # E step: E_q[log w_j N(z | loc_j, covariance_j)] for every example and component.
+    inverse_cholesky = np.linalg.inv(np.linalg.cholesky(covariance))
     # L^-1 (z - loc) as one matrix product per component (a batched solve is ~5x slower).
-    solved = np.linalg.inv(cholesky) @ np.swapaxes(z[None] - loc[:, None], 1, 2)  # [k, d, n]
-    log_det = 2 * np.log(np.diagonal(cholesky, axis1=1, axis2=2)).sum(-1)
+    solved = inverse_cholesky @ np.swapaxes(z[None] - loc[:, None], 1, 2)  # [k, d, n]
+    log_det = -2 * np.log(np.diagonal(inverse_cholesky, axis1=1, axis2=2)).sum(-1)
+    expected_square = np.square(solved).sum(1)  # [k, n]
+    if variance is not None:  # + tr(covariance_j^-1 diag(variance_i)).
+      expected_square += np.square(inverse_cholesky).sum(1) @ variance.T
     log_joint = np.log(weights)[:, None] - 0.5 * (
-      np.square(solved).sum(1) + log_det[:, None] + d * math.log(2 * math.pi)
+      expected_square + log_det[:, None] + d * math.log(2 * math.pi)
     )
     top = log_joint.max(0)
     log_evidence = top + np.log(np.exp(log_joint - top).sum(0))
-    mean_log_likelihood = float(log_evidence.mean())
-    if mean_log_likelihood - previous < tolerance or iteration == max_iterations:
+    mean_bound = float(log_evidence.mean())
+    if mean_bound - previous < tolerance or iteration == max_iterations:
       break
-    previous = mean_log_likelihood
+    previous = mean_bound
     # M step.
     responsibility = np.exp(log_joint - log_evidence)  # [k, n]
     counts = responsibility.sum(1) + 10 * np.finfo(np.float64).eps
@@ -708,4 +728,4 @@ def _fit_gaussian_mixture(z, variance, k, num_components, rng, max_iterations, t
     weights = np.concatenate([weights, np.full(extra, 1e-12)])
     loc = np.concatenate([loc, np.repeat(z.mean(0, keepdims=True), extra, 0)])
     covariance = np.concatenate([covariance, np.repeat(covariance[:1], extra, 0)])
-  return weights, loc, covariance, mean_log_likelihood
+  return weights, loc, covariance, mean_bound
