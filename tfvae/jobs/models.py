@@ -4,6 +4,7 @@
 import numpy as np
 
 from tfvae.jobs import config as config_lib
+from tfvae.jobs import pipelines
 from tfvae.model import encoder as encoder_lib
 from tfvae.model import factory as factory_lib
 from tfvae.model import prior as prior_lib
@@ -56,13 +57,14 @@ def make_model(config: config_lib.JobConfig, info) -> vae_lib.VAE:
   )
 
 
-def finish(model: vae_lib.VAE, config: config_lib.JobConfig, train_data) -> vae_lib.VAE:
+def finish(model: vae_lib.VAE, config: config_lib.JobConfig, source) -> vae_lib.VAE:
   """The trained model as the run keeps it: with its ex-post prior for `class_mixture`.
 
   Args:
     model: the trained VAE of `make_model`.
     config: the resolved config.
-    train_data: one pass over the training split, `(x, labels)` batches.
+    source: its data source; the fit reads the training split once, as
+      training reads it.
 
   Returns:
     `model`, or for `prior`='class_mixture' (unless `model` has it already,
@@ -72,4 +74,5 @@ def finish(model: vae_lib.VAE, config: config_lib.JobConfig, train_data) -> vae_
   """
   if config.prior != 'class_mixture' or isinstance(model.prior_layer, prior_lib.ClassMixture):
     return model  # Nothing to fit, or fitted by an earlier run.
+  train_data = pipelines.make_dataset(config, source, 'train')
   return factory_lib.with_ex_post_prior(model, train_data, seed=config.seed)

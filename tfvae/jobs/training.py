@@ -144,12 +144,12 @@ def train(
     # in `model_dir`.
     output.save_model(model)
   with strategy.scope():  # An ex-post prior rebuilds the model; every worker fits the same one.
-    finished = models.finish(model, config, pipelines.make_dataset(config, source, 'train'))
+    finished = models.finish(model, config, source)
+    if finished is not model:
+      finished.compile(keras.optimizers.Adam(config.learning_rate), jit_compile=config.jit_compile)
   if finished is not model:
     if verbose:
       print(f'tfvae: fitted the {config.prior} prior to the training posteriors')
-    with strategy.scope():
-      finished.compile(keras.optimizers.Adam(config.learning_rate), jit_compile=config.jit_compile)
     model = finished
     output.save_model(model)
   test_data, test_steps = pipelines.distribute_dataset(config, source, 'test', strategy)

@@ -592,9 +592,10 @@ class ClassMixture(LearnablePrior):
     points (draws) and this is maximum likelihood. 1e-6 is added to the
     variances (as scikit-learn's `reg_covar`). The means start at distinct
     examples of the class (picked with `seed`), the covariances at the
-    class's; EM stops once the mean bound gains less than `tolerance`. A class gets at most one component per
-    `2 * (latent_size + 1)` examples (a full covariance needs data); the
-    components it does not use get weight ~0.
+    class's; EM stops once the mean bound gains less than `tolerance`. A
+    class gets at most one component per `2 * (latent_size + 1)` examples (a
+    full covariance needs data); the components it does not use get weight
+    ~0.
 
     Args:
       z: `[n, latent_size]` posterior means (or draws), one per example.
