@@ -2,8 +2,11 @@
 """Training throughput of tfvae against a plain tf_keras + tfp.layers VAE.
 
 Prints examples/s for both on the same data in the same run, the throughput
-that TensorFlow's fp32 matrix products alone allow for the model's GEMM
-shapes (the "GEMM bound"), and the ratios.
+that TensorFlow's matrix products alone allow for the model's GEMM shapes
+(the "GEMM bound", in float32 and in bfloat16), and the ratios. With
+`--precision=bfloat16` (or `auto`) the tfvae models compute their hidden
+layers in that precision (`make_vae(precision=...)`); the reference stays
+float32.
 
   python benchmarks/train_throughput.py --data_dir=/usr/share/datasets/fashion-mnist
 """
@@ -34,6 +37,12 @@ _EPOCHS = flags.DEFINE_integer(
   'epochs', default=3, help='Timed epochs per model, interleaved (after one warm-up each).'
 )
 _JSON = flags.DEFINE_string('json', default=None, help='Also write the results here.')
+_PRECISION = flags.DEFINE_enum(
+  'precision',
+  default='float32',
+  enum_values=['auto', 'bfloat16', 'float32'],
+  help="The tfvae models' `precision`.",
+)
 
 _LATENT = 32
 _ENCODER_UNITS = (512, 256)
@@ -47,9 +56,11 @@ def load_data(data_dir):
   return np.random.default_rng(0).uniform(size=(60000, 28, 28, 1)).astype(np.float32)
 
 
-def make_tfvae_model():
-  encoder = tfvae.make_encoder((28, 28, 1), _LATENT, _ENCODER_UNITS)
-  decoder = tfvae.make_decoder(_LATENT, (28, 28, 1), tuple(reversed(_ENCODER_UNITS)))
+def make_tfvae_model(precision='float32'):
+  encoder = tfvae.make_encoder((28, 28, 1), _LATENT, _ENCODER_UNITS, precision=precision)
+  decoder = tfvae.make_decoder(
+    _LATENT, (28, 28, 1), tuple(reversed(_ENCODER_UNITS)), precision=precision
+  )
   model = tfvae.VAE(encoder, decoder)
   model.compile(keras.optimizers.Adam(1e-3))
   return model
@@ -103,8 +114,8 @@ def compare(trainers, rounds):
   return speeds
 
 
-def gemm_bound(batch_size, repeats=200):
-  """Examples/s if a step cost only its fp32 matrix products (forward and backward)."""
+def gemm_bound(batch_size, dtype=tf.float32, repeats=200):
+  """Examples/s if a step cost only its matrix products (forward and backward) in `dtype`."""
   widths = [784, *_ENCODER_UNITS, 2 * _LATENT]
   decoder_widths = [_LATENT, *reversed(_ENCODER_UNITS), 784]
   layers = list(zip(widths[:-1], widths[1:])) + list(zip(decoder_widths[:-1], decoder_widths[1:]))
@@ -114,7 +125,10 @@ def gemm_bound(batch_size, repeats=200):
     shapes.append((fan_in, batch_size, fan_out))  # dW = X^T @ dY
     if i != 0:
       shapes.append((batch_size, fan_out, fan_in))  # dX = dY @ W^T (not for the input)
-  operands = [(tf.random.normal([m, k]), tf.random.normal([k, n])) for m, k, n in shapes]
+  operands = [
+    (tf.cast(tf.random.normal([m, k]), dtype), tf.cast(tf.random.normal([k, n]), dtype))
+    for m, k, n in shapes
+  ]
 
   @tf.function
   def step():
@@ -133,6 +147,7 @@ def gemm_bound(batch_size, repeats=200):
 def main(argv):
   del argv
   batch_size = _BATCH_SIZE.value
+  precision = _PRECISION.value
   x_grey = load_data(_DATA_DIR.value)
   x = tfvae.datasets.binarize(x_grey, seed=0)  # statically binarized, as specified
   keras.utils.set_random_seed(0)
@@ -140,20 +155,25 @@ def main(argv):
   trainers = {
     'reference': _Trainer(reference.make_vae(batch_size)[0], x, batch_size, supervised=True),
     # The path most users take: compile(optimizer) defaults, fit(array, shuffle=True).
-    'tfvae': _Trainer(make_tfvae_model(), x, batch_size, supervised=False),
+    'tfvae': _Trainer(make_tfvae_model(precision), x, batch_size, supervised=False),
     # The main job's path: tf.data pipeline binarizing on the fly.
-    'pipeline': _Trainer(make_tfvae_model(), pipeline, batch_size, supervised=False),
+    'pipeline': _Trainer(make_tfvae_model(precision), pipeline, batch_size, supervised=False),
   }
   speed = compare(trainers, _EPOCHS.value)
   baseline, ours, ours_pipeline = speed['reference'], speed['tfvae'], speed['pipeline']
   bound, gflops = gemm_bound(batch_size)
+  bound_bf16, gflops_bf16 = gemm_bound(batch_size, tf.bfloat16)
   per_round = {name: [round(v) for v in values] for name, values in speed.samples.items()}
   results = {
+    'precision': precision,
+    'resolved_precision': tfvae.precision.resolve(precision),
     'tfvae_examples_per_s': round(ours),
     'tfvae_dynamic_pipeline_examples_per_s': round(ours_pipeline),
     'reference_examples_per_s': round(baseline),
     'gemm_bound_examples_per_s': round(bound),
     'gemm_gflops': round(gflops, 1),
+    'gemm_bound_bfloat16_examples_per_s': round(bound_bf16),
+    'gemm_bfloat16_gflops': round(gflops_bf16, 1),
     'tfvae_over_reference': round(ours / baseline, 2),
     'tfvae_over_gemm_bound': round(ours / bound, 2),
     'pipeline_over_reference': round(ours_pipeline / baseline, 2),

@@ -26,6 +26,7 @@ if typing.TYPE_CHECKING:  # What the names below are, for linters and editors.
   from tfvae.model import conditioning
   from tfvae.model import divergence
   from tfvae.model import objective
+  from tfvae.model import precision
   from tfvae.model import prior
   from tfvae.model.decoder import make_decoder
   from tfvae.model.encoder import make_encoder
@@ -71,6 +72,7 @@ __all__ = [
   'make_vae',
   'objective',
   'plot',
+  'precision',
   'prior',
   'sources',
   'with_ex_post_prior',
@@ -104,6 +106,7 @@ _WHERE = {
   'make_vae': ('tfvae.model.factory', 'make_vae'),
   'objective': ('tfvae.model.objective', None),
   'plot': ('tfvae.analysis.plot', None),
+  'precision': ('tfvae.model.precision', None),
   'prior': ('tfvae.model.prior', None),
   'sources': ('tfvae.data.sources', None),
   'with_ex_post_prior': ('tfvae.model.factory', 'with_ex_post_prior'),

@@ -196,6 +196,7 @@ class JobConfigTest(test_util.TestCase):
     from tfvae.model import decoder
     from tfvae.model import encoder
     from tfvae.model import factory
+    from tfvae.model import precision
     from tfvae.model import vae
 
     choices = {f.name: f.metadata['choices'] for f in dataclasses.fields(config_lib.JobConfig)}
@@ -204,6 +205,7 @@ class JobConfigTest(test_util.TestCase):
     self.assertEqual(choices['likelihood'], decoder.LIKELIHOODS)
     self.assertEqual(choices['objective'], vae.OBJECTIVES)
     self.assertEqual(choices['prior'], factory.PRIORS)
+    self.assertEqual(choices['precision'], precision.PRECISIONS)
     self.assertEqual(score_lib.SCORES, (*anomaly.SCORES, anomaly.COMBINED))
     self.assertEqual(export_lib.SCORES, anomaly.SCORES)
     self.assertEqual(score_lib.SPLITS, sources_lib.SPLITS)

@@ -710,6 +710,34 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
       atol=1e-6,
     )
 
+  def test_bfloat16_trained_model_serves_float32_as_the_library(self):
+    vae = _make_vae(precision='bfloat16')
+    x = _images(n=16)
+    vae.compile(tfvae.keras.optimizers.Adam(1e-3))
+    vae.fit(x, batch_size=8, epochs=2, verbose=0)
+    path = serving.export_saved_model(vae, self.create_tempdir().full_path, warmup=False)
+    for name, signature in tf.saved_model.load(path).signatures.items():
+      tensors = {**signature.structured_input_signature[1], **signature.structured_outputs}
+      for key, spec in tensors.items():
+        with self.subTest(signature=name, tensor=key):
+          self.assertIn(spec.dtype, (tf.float32, tf.int32))
+    x = x[:3]
+    requests = {
+      'reconstruct': {'x': x},
+      'elbo': {'x': x, 'seed': _SEED},
+      'log_likelihood': {'x': x, 'num_samples': np.int32(_NUM_SAMPLES), 'seed': _SEED},
+    }
+    _, served = _serve_in_tensorflow_alone(path, requests, self.create_tempdir().full_path)
+    self.assertEqual(served['reconstruct/probs'].dtype, np.float32)
+    # The same function up to where bfloat16 rounds: the graph fuses the
+    # hidden layers' ops differently from the library's calls (2^-8 relative).
+    self.assertAllClose(served['reconstruct/probs'], vae.reconstruct(x), rtol=2**-8, atol=1e-4)
+    self.assertAllClose(served['elbo/elbo'], _elbo_by_hand(vae, x, _SEED), atol=0.02)
+    expected = tf.function(vae.importance_weighted_log_likelihood)(
+      x, tf.constant(_NUM_SAMPLES), tf.constant(_NUM_SAMPLES), tf.constant(_SEED)
+    )
+    self.assertAllClose(served['log_likelihood/log_likelihood'], expected, atol=0.02)
+
   @test_util.parameterized.named_parameters(
     ('full_covariance_continuous_bernoulli', 'full_covariance', 'continuous_bernoulli'),
     ('iaf_gaussian', 'iaf', 'gaussian'),

@@ -29,6 +29,7 @@ __all__ = [
   'LIKELIHOODS',
   'OBJECTIVES',
   'POSTERIORS',
+  'PRECISIONS',
   'PRIORS',
   'STRATEGIES',
   'JobConfig',
@@ -42,6 +43,7 @@ ARCHITECTURES = ('conv', 'dense')
 LIKELIHOODS = ('bernoulli', 'continuous_bernoulli', 'discretized_logistic', 'gaussian')
 OBJECTIVES = ('elbo', 'iwae')
 POSTERIORS = ('diagonal', 'full_covariance', 'iaf')
+PRECISIONS = ('auto', 'bfloat16', 'float32')
 PRIORS = ('class_mixture', 'conditional_gaussian', 'mixture', 'standard_normal', 'vamp')
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
 # Early stopping is on by default below this many training examples, with this patience.
@@ -287,6 +289,13 @@ class JobConfig:
   )
   jit_compile: bool | None = _option(
     None, 'Compile the training step with XLA (default: unless several replicas train).'
+  )
+  precision: str = _option(
+    'float32',
+    'Compute precision of the hidden layers: float32, bfloat16 (float32 variables, '
+    'likelihoods, KL and loss; float32 in and out of the export) or auto (bfloat16 on GPUs with '
+    'bfloat16 tensor cores, float32 elsewhere).',
+    choices=PRECISIONS,
   )
 
   def __post_init__(self):

@@ -53,6 +53,7 @@ def make_model(config: config_lib.JobConfig, info) -> vae_lib.VAE:
     num_samples=config.num_samples,
     condition_size=condition_size,
     standardization=standardization,
+    precision=config.precision,
     decoder_kwargs=dict(num_components=config.likelihood_components),
   )
 

@@ -11,6 +11,7 @@ from tfvae.internal import keras
 from tfvae.model import conditioning as conditioning_lib
 from tfvae.model import encoder as encoder_lib
 from tfvae.model import layers as layers_lib
+from tfvae.model import precision as precision_lib
 
 __all__ = [
   'LIKELIHOODS',
@@ -31,6 +32,7 @@ def make_decoder(
   condition_size: int = 0,
   standardization=None,
   num_components: int = 1,
+  precision: str | None = None,
 ) -> keras.Model:
   """Builds p(x|z): a network ending in a distribution layer over pixels.
 
@@ -87,13 +89,18 @@ def make_decoder(
       `'discretized_logistic'` likelihood: `1` for a discretized logistic, `K > 1`
       for a mixture of `K`.
       Default value: `1`.
+    precision: compute precision of the hidden layers, one of
+      `tfvae.model.precision.PRECISIONS`: `'bfloat16'` computes them in
+      bfloat16 with float32 variables; the parameter head and the
+      distribution stay float32.
+      Default value: `None`: Keras' global policy (float32 unless set).
 
   Returns:
     decoder: a `tf_keras.Model` from `[batch_size, latent_size]` latents (and
       `[batch_size, condition_size]` conditions) to p(x|z) (p(x|z, c)).
 
   Raises:
-    ValueError: on bad `latent_size`, `output_shape`, `hidden_units`,
+    ValueError: on bad `latent_size`, `output_shape`, `hidden_units`, `precision`,
       `architecture`, `likelihood`, `condition_size`, `standardization`
       (which needs the `'gaussian'` likelihood) or `num_components` (above 1
       only for `'discretized_logistic'`).
@@ -161,6 +168,7 @@ def make_decoder(
   # Parameters per pixel: the last layer's channels, for conv.
   params_per_pixel = params_size // int(np.prod(output_shape))
 
+  hidden = precision_lib.hidden_layer_dtype(precision)
   inputs = keras.layers.Input(shape=(latent_size,), name='z')
   h = inputs
   if condition_size:
@@ -168,18 +176,26 @@ def make_decoder(
     h = conditioning_lib.ConcatenateCondition(name='with_condition')(inputs)
   if architecture == 'dense':
     for i, units in enumerate(hidden_units):
-      h = keras.layers.Dense(units, activation=activation, name=f'dense_{i}')(h)
+      h = keras.layers.Dense(units, activation=activation, dtype=hidden, name=f'dense_{i}')(h)
     logits = keras.layers.Dense(params_size, dtype='float32', name='logits')(h)
   else:
     height, width, channels = output_shape
     scale = 2 ** len(hidden_units)
     start = (math.ceil(height / scale), math.ceil(width / scale))
     top = hidden_units[-1] if hidden_units else channels
-    h = keras.layers.Dense(start[0] * start[1] * top, activation=activation, name='project')(h)
+    h = keras.layers.Dense(
+      start[0] * start[1] * top, activation=activation, dtype=hidden, name='project'
+    )(h)
     h = keras.layers.Reshape((start[0], start[1], top), name='reshape')(h)
     for i, filters in enumerate(reversed(hidden_units)):
       h = keras.layers.Conv2DTranspose(
-        filters, 3, strides=2, padding='same', activation=activation, name=f'deconv_{i}'
+        filters,
+        3,
+        strides=2,
+        padding='same',
+        activation=activation,
+        dtype=hidden,
+        name=f'deconv_{i}',
       )(h)
     h = keras.layers.Conv2D(
       channels * params_per_pixel, 3, padding='same', dtype='float32', name='logits_map'

@@ -10,6 +10,7 @@ from tfvae.internal import checks
 from tfvae.internal import keras
 from tfvae.model import conditioning as conditioning_lib
 from tfvae.model import layers as layers_lib
+from tfvae.model import precision as precision_lib
 from tfvae.model import prior as prior_lib
 
 tfd = tfp.distributions
@@ -49,6 +50,7 @@ def make_encoder(
   flow_context_size: int = 0,
   condition_size: int = 0,
   standardization=None,
+  precision: str | None = None,
 ) -> keras.Model:
   """Builds q(z|x): a network ending in a distribution layer.
 
@@ -118,13 +120,18 @@ def make_encoder(
       their raw units (tables of features with the statistics of the training
       data; `make_decoder` takes the same pair).
       Default value: `None`: data as they are.
+    precision: compute precision of the hidden layers, one of
+      `tfvae.model.precision.PRECISIONS`: `'bfloat16'` computes them in
+      bfloat16 with float32 variables; the parameter head and the
+      distribution stay float32.
+      Default value: `None`: Keras' global policy (float32 unless set).
 
   Returns:
     encoder: a `tf_keras.Model` from `[batch_size, *input_shape]` examples
       (and `[batch_size, condition_size]` conditions) to q(z|x) (q(z|x, c)).
 
   Raises:
-    ValueError: on a non-positive `latent_size`, a bad `input_shape` or
+    ValueError: on a non-positive `latent_size`, a bad `input_shape`, `precision` or
       `hidden_units`, an unknown `architecture` or `posterior`, `'conv'` with
       non-image input, bad flow arguments, or `free_bits` with a posterior
       that is not diagonal.
@@ -194,6 +201,7 @@ def make_encoder(
     params_size = layers_lib.MultivariateNormalDiag.params_size(latent_size)
     distribution_layer = layers_lib.MultivariateNormalDiag(latent_size, **layer_kwargs)
 
+  hidden = precision_lib.hidden_layer_dtype(precision)
   inputs = [keras.layers.Input(shape=input_shape, name='x')]
   h = inputs[0]
   if standardization is not None:
@@ -212,7 +220,7 @@ def make_encoder(
       h = conditioning_lib.ConcatenateCondition(name='with_condition')([h, inputs[1]])
     for i, filters in enumerate(hidden_units):
       h = keras.layers.Conv2D(
-        filters, 3, strides=2, padding='same', activation=activation, name=f'conv_{i}'
+        filters, 3, strides=2, padding='same', activation=activation, dtype=hidden, name=f'conv_{i}'
       )(h)
   if len(input_shape) > 1:
     h = keras.layers.Flatten(name='flatten')(h)
@@ -220,7 +228,7 @@ def make_encoder(
     if condition_size:
       h = conditioning_lib.ConcatenateCondition(name='with_condition')([h, inputs[1]])
     for i, units in enumerate(hidden_units):
-      h = keras.layers.Dense(units, activation=activation, name=f'dense_{i}')(h)
+      h = keras.layers.Dense(units, activation=activation, dtype=hidden, name=f'dense_{i}')(h)
   params = keras.layers.Dense(params_size, dtype='float32', name='params')(h)
   if not condition_size:
     inputs = inputs[0]

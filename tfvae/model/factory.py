@@ -122,6 +122,7 @@ def make_vae(
   condition_size: int = 0,
   standardization=None,
   kl_owner: str | None = None,
+  precision: str | None = None,
   encoder_kwargs: dict | None = None,
   decoder_kwargs: dict | None = None,
 ) -> vae_lib.VAE:
@@ -162,6 +163,9 @@ def make_vae(
     kl_owner: `'encoder'` (its `KLDivergenceRegularizer` adds the KL) or
       `'vae'`; `None` decides (`vae_owns_kl`).
       Default value: `None`.
+    precision: compute precision of both networks' hidden layers
+      (`tfvae.model.precision`): `'float32'`, `'bfloat16'` or `'auto'`.
+      Default value: `None`: Keras' global policy.
     encoder_kwargs: further `make_encoder` arguments (`num_flows`, ...).
       Default value: `None`.
     decoder_kwargs: further `make_decoder` arguments.
@@ -202,6 +206,7 @@ def make_vae(
     posterior=posterior,
     condition_size=condition_size,
     standardization=standardization,
+    precision=precision,
     **(encoder_kwargs or {}),
   )
   decoder = decoder_lib.make_decoder(
@@ -212,6 +217,7 @@ def make_vae(
     likelihood=likelihood,
     condition_size=condition_size,
     standardization=standardization,
+    precision=precision,
     **(decoder_kwargs or {}),
   )
   owned = dict(prior=prior, kl_weight=kl_weight, analytic_kl=analytic_kl, free_bits=free_bits)
