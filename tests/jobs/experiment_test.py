@@ -153,9 +153,9 @@ class TrainTest(test_util.TestCase):
     losses = {}
     for precision in ('float32', 'bfloat16'):
       model_dir = os.path.join(self.create_tempdir().full_path, 'run')
-      losses[precision] = experiment_lib.train(
-        model_dir=model_dir, precision=precision, **_TINY
-      )['loss']
+      losses[precision] = experiment_lib.train(model_dir=model_dir, precision=precision, **_TINY)[
+        'loss'
+      ]
       with open(os.path.join(model_dir, 'config.json')) as f:
         self.assertEqual(json.load(f)['precision'], precision)
       loaded = tfvae.keras.saving.load_model(os.path.join(model_dir, 'model.keras'))
