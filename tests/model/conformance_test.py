@@ -264,7 +264,6 @@ class SerializationConformanceSlowTest(test_util.TestCase):
 # bfloat16 against float32: a default set of every kind of network, the rest
 # under `pytest -m slow`.
 _PRECISION_BY_DEFAULT = (
-  'dense',
   'conv_gaussian',
   'dense_iaf',
   'conditional_discretized_logistic_mixture',
