@@ -49,13 +49,23 @@ class NetworkPrecisionTest(test_util.TestCase):
   def test_bfloat16_computes_hidden_layers_only(self, architecture):
     vae = test_util.make_vae(architecture=architecture, precision='bfloat16')
     for network in (vae.encoder, vae.decoder):
-      hidden = [layer for layer in network.layers if layer.weights and layer.name[-1].isdigit()]
+      hidden = [
+        layer
+        for layer in network.layers
+        if layer.weights and (layer.name[-1].isdigit() or layer.name == 'project')
+      ]
       self.assertNotEmpty(hidden)
       for layer in hidden:
         self.assertEqual(layer.compute_dtype, 'bfloat16', layer.name)
       for variable in network.weights:  # Variables stay float32.
         self.assertEqual(variable.dtype, tf.float32, variable.name)
-    heads = (vae.encoder.get_layer('params'), vae.decoder.layers[-1], vae.encoder.layers[-1])
+    decoder_head = 'logits_map' if architecture == 'conv' else 'logits'
+    heads = (
+      vae.encoder.get_layer('params'),
+      vae.encoder.layers[-1],
+      vae.decoder.get_layer(decoder_head),
+      vae.decoder.layers[-1],
+    )
     for layer in heads:
       self.assertEqual(layer.compute_dtype, 'float32', layer.name)
     x = self.make_images()
@@ -64,12 +74,49 @@ class NetworkPrecisionTest(test_util.TestCase):
     self.assertEqual(vae.likelihood(posterior.mean()).log_prob(x).dtype, tf.float32)
     self.assertEqual(vae.log_likelihood(x, num_samples=4, seed=0).dtype, tf.float32)
 
-  def test_explicit_float32_overrides_a_mixed_global_policy(self):
+  @test_util.parameterized.parameters(
+    dict(architecture='dense', condition_size=3),
+    dict(architecture='conv', condition_size=3, likelihood='gaussian'),
+    dict(architecture='conv', shape=(5, 7, 1)),  # The decoder crops.
+  )
+  def test_explicit_float32_is_float32_under_a_mixed_global_policy(
+    self, shape=test_util.IMAGE_SHAPE, **kwargs
+  ):
+    x = self.make_images(n=4, shape=shape)
+    c = np.arange(4) % 3 if kwargs.get('condition_size') else None
+    keras.utils.set_random_seed(0)
+    reference = test_util.make_vae(shape, **kwargs)
+    expected = reference.log_likelihood(x, c, num_samples=8, seed=1)
     keras.mixed_precision.set_global_policy('mixed_bfloat16')
-    default = test_util.make_vae()
-    explicit = test_util.make_vae(precision='float32')
-    self.assertEqual(default.encoder.get_layer('dense_0').compute_dtype, 'bfloat16')
-    self.assertEqual(explicit.encoder.get_layer('dense_0').compute_dtype, 'float32')
+    explicit = test_util.make_vae(shape, precision='float32', **kwargs)
+    default = test_util.make_vae(shape, **kwargs)
+    self.assertEqual(
+      default.encoder.get_layer(
+        'dense_0' if kwargs['architecture'] == 'dense' else 'conv_0'
+      ).compute_dtype,
+      'bfloat16',
+    )
+    explicit.set_weights(reference.get_weights())
+    for network in (explicit.encoder, explicit.decoder):
+      for layer in network.layers[1:]:
+        self.assertEqual(layer.compute_dtype, 'float32', layer.name)
+    # Bit for bit the float32 model: nothing rounds the data or the features.
+    self.assertAllEqual(explicit.log_likelihood(x, c, num_samples=8, seed=1), expected)
+
+  def test_gaussian_trains_under_a_mixed_global_policy(self):
+    # The VAE passes the data on as given: log p(x|z) of float32 data,
+    # whatever the policy (Keras' autocast once fed bfloat16 x to log_prob).
+    keras.mixed_precision.set_global_policy('mixed_bfloat16')
+    keras.utils.set_random_seed(0)
+    vae = test_util.make_vae(likelihood='gaussian')
+    vae.compile(keras.optimizers.Adam(1e-3))
+    x = self.make_images(n=8, binary=False)
+    history = vae.fit(x, batch_size=4, epochs=2, verbose=0)
+    self.assertTrue(np.all(np.isfinite(history.history['loss'])))
+    parts = vae(x)
+    self.assertEqual(parts['reconstruction'].dtype, tf.float32)
+    expected = -vae.likelihood(vae.posterior(x).mean()).log_prob(x)
+    self.assertEqual(expected.dtype, tf.float32)
 
   def test_bfloat16_estimates_within_rounding_of_float32(self):
     # The same weights in both precisions: log p(x) differs only by the

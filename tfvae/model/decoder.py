@@ -169,11 +169,14 @@ def make_decoder(
   params_per_pixel = params_size // int(np.prod(output_shape))
 
   hidden = precision_lib.hidden_layer_dtype(precision)
+  # With an explicit precision, the layers around the hidden ones ignore Keras'
+  # global policy too: z and c reach the first hidden layer unrounded.
+  structural = None if precision is None else 'float32'
   inputs = keras.layers.Input(shape=(latent_size,), name='z')
   h = inputs
   if condition_size:
     inputs = [inputs, keras.layers.Input(shape=(condition_size,), name='condition')]
-    h = conditioning_lib.ConcatenateCondition(name='with_condition')(inputs)
+    h = conditioning_lib.ConcatenateCondition(dtype=structural, name='with_condition')(inputs)
   if architecture == 'dense':
     for i, units in enumerate(hidden_units):
       h = keras.layers.Dense(units, activation=activation, dtype=hidden, name=f'dense_{i}')(h)
@@ -186,7 +189,7 @@ def make_decoder(
     h = keras.layers.Dense(
       start[0] * start[1] * top, activation=activation, dtype=hidden, name='project'
     )(h)
-    h = keras.layers.Reshape((start[0], start[1], top), name='reshape')(h)
+    h = keras.layers.Reshape((start[0], start[1], top), dtype=hidden, name='reshape')(h)
     for i, filters in enumerate(reversed(hidden_units)):
       h = keras.layers.Conv2DTranspose(
         filters,
@@ -202,7 +205,7 @@ def make_decoder(
     )(h)
     extra = (start[0] * scale - height, start[1] * scale - width)
     if any(extra):
-      h = keras.layers.Cropping2D(((0, extra[0]), (0, extra[1])), name='crop')(h)
+      h = keras.layers.Cropping2D(((0, extra[0]), (0, extra[1])), dtype='float32', name='crop')(h)
     logits = keras.layers.Flatten(dtype='float32', name='logits')(h)
   # The tensor twin is the mean: deterministic, so a training step that only
   # needs the distribution draws nothing for it (and XLA prunes it).

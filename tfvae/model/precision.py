@@ -10,9 +10,14 @@ the log-weights that `log_likelihood` sums, so an estimate differs from the
 float32 one only by the rounding of the hidden activations. Models take and
 return float32 tensors in every precision (and so do their SavedModels).
 
-`'auto'` resolves to `'bfloat16'` where its matrix products are fast and
-the whole training step measured faster (`bfloat16_pays`), to `'float32'`
-elsewhere.
+`'auto'` resolves to `'bfloat16'` on GPUs with bfloat16 tensor cores
+(`bfloat16_pays`: assumed from the hardware, not measured by this project)
+and to `'float32'` elsewhere, CPUs with bfloat16 instructions included,
+where a bfloat16 step was measured slower.
+
+With an explicit `precision`, the networks ignore Keras' global policy: the
+layers around the hidden ones (flattening, conditions) compute in float32.
+With `precision=None` every layer but the heads follows the global policy.
 """
 
 import functools
@@ -38,14 +43,17 @@ _MIN_BFLOAT16_COMPUTE_CAPABILITY = (8, 0)
 
 @functools.cache
 def bfloat16_pays() -> bool:
-  """Whether `'auto'` picks bfloat16 here: a GPU with bfloat16 tensor cores.
+  """Whether `'auto'` picks bfloat16 here: a GPU of compute capability 8.0 or higher.
 
-  A CPU with AVX512_BF16 or AMX runs TensorFlow's bfloat16 matrix products
-  2.3-3.7x faster than float32 through oneDNN, but not under XLA (which
-  tfvae's training step uses), and the step's other work does not shrink:
-  measured on such a CPU, a bfloat16 `fit` of the benchmark model was
-  slower than the float32 one, with and without XLA (benchmarks/README.md).
-  So `'auto'` keeps CPUs in float32; `'bfloat16'` still runs there.
+  On a CPU with AVX512_BF16 and AMX, TensorFlow's bfloat16 matrix products
+  ran 2.3-3.7x faster than float32 through oneDNN (2.3-2.4x on the benchmark
+  model's shapes), but no faster under XLA, which tfvae's training step
+  uses; without XLA the step casts its float32 weights every step and Keras
+  leaves the optimizer unfused on CPUs. Every bfloat16 `fit` of the benchmark
+  model measured there was slower than the float32 default
+  (benchmarks/README.md), so `'auto'` keeps CPUs in float32; `'bfloat16'`
+  still runs there. GPUs are assumed to gain (their XLA products use the
+  tensor cores); no GPU was measured.
   """
   for device in tf.config.list_physical_devices('GPU'):
     capability = tf.config.experimental.get_device_details(device).get('compute_capability')

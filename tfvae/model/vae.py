@@ -149,6 +149,9 @@ class VAE(keras.Model):
         VampPrior for conditional ones).
     """
     super().__init__(**kwargs)
+    # Data reach the networks as given, float32 under any Keras policy: each
+    # network casts for its own layers, and log p(x|z) is of the data itself.
+    self._autocast = False
     for name, network in (('encoder', encoder), ('decoder', decoder)):
       keras.check_keras2(network, name)
       if not isinstance(network, keras.layers.Layer):
