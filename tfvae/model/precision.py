@@ -21,6 +21,7 @@ With `precision=None` every layer but the heads follows the global policy.
 """
 
 import functools
+import typing
 
 import tensorflow as tf
 
@@ -29,8 +30,9 @@ from tfvae.internal import keras
 
 __all__ = [
   'PRECISIONS',
+  'LayerDtypes',
   'bfloat16_pays',
-  'hidden_layer_dtype',
+  'layer_dtypes',
   'resolve',
 ]
 
@@ -74,15 +76,28 @@ def resolve(precision: str) -> str:
   return precision
 
 
-def hidden_layer_dtype(precision: str | None):
-  """The `dtype` argument of a network's hidden layers.
+class LayerDtypes(typing.NamedTuple):
+  """The `dtype` arguments of a network's layers (`None`: Keras' global policy)."""
+
+  hidden: object  # The Dense and convolution layers between input and heads.
+  structural: object  # The layers around them: flattening, conditions.
+
+
+def layer_dtypes(precision: str | None) -> LayerDtypes:
+  """The `dtype` arguments of a network's layers for `precision`.
+
+  With an explicit precision, the hidden layers get its policy and the layers
+  around them float32, so the input reaches the first hidden layer unrounded
+  whatever Keras' global policy; with `None` both follow the global policy.
+  The parameter heads and distribution layers are float32 in every case.
 
   Args:
     precision: one of `PRECISIONS`, or `None` for Keras' global policy.
 
   Returns:
-    A `tf_keras.mixed_precision.Policy`, or `None` (the global policy).
+    `LayerDtypes`: `tf_keras.mixed_precision.Policy` objects, or `None`s.
   """
   if precision is None:
-    return None
-  return keras.mixed_precision.Policy(_POLICIES[resolve(precision)])
+    return LayerDtypes(None, None)
+  hidden = keras.mixed_precision.Policy(_POLICIES[resolve(precision)])
+  return LayerDtypes(hidden, keras.mixed_precision.Policy('float32'))
