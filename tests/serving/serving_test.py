@@ -732,11 +732,13 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
     # The same function up to where bfloat16 rounds: the graph fuses the
     # hidden layers' ops differently from the library's calls (2^-8 relative).
     self.assertAllClose(served['reconstruct/probs'], vae.reconstruct(x), rtol=2**-8, atol=1e-4)
-    self.assertAllClose(served['elbo/elbo'], _elbo_by_hand(vae, x, _SEED), atol=0.02)
+    # Sums of such terms agree to bfloat16's relative precision (0.02 nats of
+    # 19 was once exceeded, by 0.027, in a parallel run; not reproduced alone).
+    self.assertAllClose(served['elbo/elbo'], _elbo_by_hand(vae, x, _SEED), rtol=2**-8, atol=1e-3)
     expected = tf.function(vae.importance_weighted_log_likelihood)(
       x, tf.constant(_NUM_SAMPLES), tf.constant(_NUM_SAMPLES), tf.constant(_SEED)
     )
-    self.assertAllClose(served['log_likelihood/log_likelihood'], expected, atol=0.02)
+    self.assertAllClose(served['log_likelihood/log_likelihood'], expected, rtol=2**-8, atol=1e-3)
 
   @test_util.parameterized.named_parameters(
     ('full_covariance_continuous_bernoulli', 'full_covariance', 'continuous_bernoulli'),
