@@ -168,19 +168,18 @@ def make_decoder(
   # Parameters per pixel: the last layer's channels, for conv.
   params_per_pixel = params_size // int(np.prod(output_shape))
 
-  dtypes = precision_lib.layer_dtypes(precision)
+  hidden = precision_lib.hidden_layer_dtype(precision)
+  # With an explicit precision, the layers around the hidden ones ignore Keras'
+  # global policy too: z and c reach the first hidden layer unrounded.
+  structural = None if precision is None else 'float32'
   inputs = keras.layers.Input(shape=(latent_size,), name='z')
   h = inputs
   if condition_size:
     inputs = [inputs, keras.layers.Input(shape=(condition_size,), name='condition')]
-    h = conditioning_lib.ConcatenateCondition(dtype=dtypes.structural, name='with_condition')(
-      inputs
-    )
+    h = conditioning_lib.ConcatenateCondition(dtype=structural, name='with_condition')(inputs)
   if architecture == 'dense':
     for i, units in enumerate(hidden_units):
-      h = keras.layers.Dense(units, activation=activation, dtype=dtypes.hidden, name=f'dense_{i}')(
-        h
-      )
+      h = keras.layers.Dense(units, activation=activation, dtype=hidden, name=f'dense_{i}')(h)
     logits = keras.layers.Dense(params_size, dtype='float32', name='logits')(h)
   else:
     height, width, channels = output_shape
@@ -188,9 +187,9 @@ def make_decoder(
     start = (math.ceil(height / scale), math.ceil(width / scale))
     top = hidden_units[-1] if hidden_units else channels
     h = keras.layers.Dense(
-      start[0] * start[1] * top, activation=activation, dtype=dtypes.hidden, name='project'
+      start[0] * start[1] * top, activation=activation, dtype=hidden, name='project'
     )(h)
-    h = keras.layers.Reshape((start[0], start[1], top), dtype=dtypes.hidden, name='reshape')(h)
+    h = keras.layers.Reshape((start[0], start[1], top), dtype=hidden, name='reshape')(h)
     for i, filters in enumerate(reversed(hidden_units)):
       h = keras.layers.Conv2DTranspose(
         filters,
@@ -198,7 +197,7 @@ def make_decoder(
         strides=2,
         padding='same',
         activation=activation,
-        dtype=dtypes.hidden,
+        dtype=hidden,
         name=f'deconv_{i}',
       )(h)
     h = keras.layers.Conv2D(

@@ -201,7 +201,10 @@ def make_encoder(
     params_size = layers_lib.MultivariateNormalDiag.params_size(latent_size)
     distribution_layer = layers_lib.MultivariateNormalDiag(latent_size, **layer_kwargs)
 
-  dtypes = precision_lib.layer_dtypes(precision)
+  hidden = precision_lib.hidden_layer_dtype(precision)
+  # With an explicit precision, the layers around the hidden ones ignore Keras'
+  # global policy too: the input reaches the first hidden layer unrounded.
+  structural = None if precision is None else 'float32'
   inputs = [keras.layers.Input(shape=input_shape, name='x')]
   h = inputs[0]
   if standardization is not None:
@@ -217,30 +220,22 @@ def make_encoder(
     inputs.append(keras.layers.Input(shape=(condition_size,), name='condition'))
   if architecture == 'conv':
     if condition_size:  # Tiled over the image: every convolution sees it.
-      h = conditioning_lib.ConcatenateCondition(dtype=dtypes.structural, name='with_condition')(
+      h = conditioning_lib.ConcatenateCondition(dtype=structural, name='with_condition')(
         [h, inputs[1]]
       )
     for i, filters in enumerate(hidden_units):
       h = keras.layers.Conv2D(
-        filters,
-        3,
-        strides=2,
-        padding='same',
-        activation=activation,
-        dtype=dtypes.hidden,
-        name=f'conv_{i}',
+        filters, 3, strides=2, padding='same', activation=activation, dtype=hidden, name=f'conv_{i}'
       )(h)
   if len(input_shape) > 1:
-    h = keras.layers.Flatten(dtype=dtypes.structural, name='flatten')(h)
+    h = keras.layers.Flatten(dtype=structural, name='flatten')(h)
   if architecture == 'dense':
     if condition_size:
-      h = conditioning_lib.ConcatenateCondition(dtype=dtypes.structural, name='with_condition')(
+      h = conditioning_lib.ConcatenateCondition(dtype=structural, name='with_condition')(
         [h, inputs[1]]
       )
     for i, units in enumerate(hidden_units):
-      h = keras.layers.Dense(units, activation=activation, dtype=dtypes.hidden, name=f'dense_{i}')(
-        h
-      )
+      h = keras.layers.Dense(units, activation=activation, dtype=hidden, name=f'dense_{i}')(h)
   params = keras.layers.Dense(params_size, dtype='float32', name='params')(h)
   if not condition_size:
     inputs = inputs[0]

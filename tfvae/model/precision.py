@@ -21,7 +21,6 @@ With `precision=None` every layer but the heads follows the global policy.
 """
 
 import functools
-import typing
 
 import tensorflow as tf
 
@@ -30,9 +29,8 @@ from tfvae.internal import keras
 
 __all__ = [
   'PRECISIONS',
-  'LayerDtypes',
   'bfloat16_pays',
-  'layer_dtypes',
+  'hidden_layer_dtype',
   'resolve',
 ]
 
@@ -76,28 +74,15 @@ def resolve(precision: str) -> str:
   return precision
 
 
-class LayerDtypes(typing.NamedTuple):
-  """The `dtype` arguments of a network's layers (`None`: Keras' global policy)."""
-
-  hidden: object  # The Dense and convolution layers between input and heads.
-  structural: object  # The layers around them: flattening, conditions.
-
-
-def layer_dtypes(precision: str | None) -> LayerDtypes:
-  """The `dtype` arguments of a network's layers for `precision`.
-
-  With an explicit precision, the hidden layers get its policy and the layers
-  around them float32, so the input reaches the first hidden layer unrounded
-  whatever Keras' global policy; with `None` both follow the global policy.
-  The parameter heads and distribution layers are float32 in every case.
+def hidden_layer_dtype(precision: str | None):
+  """The `dtype` argument of a network's hidden layers.
 
   Args:
     precision: one of `PRECISIONS`, or `None` for Keras' global policy.
 
   Returns:
-    `LayerDtypes`: `tf_keras.mixed_precision.Policy` objects, or `None`s.
+    A `tf_keras.mixed_precision.Policy`, or `None` (the global policy).
   """
   if precision is None:
-    return LayerDtypes(None, None)
-  hidden = keras.mixed_precision.Policy(_POLICIES[resolve(precision)])
-  return LayerDtypes(hidden, keras.mixed_precision.Policy('float32'))
+    return None
+  return keras.mixed_precision.Policy(_POLICIES[resolve(precision)])
