@@ -100,6 +100,12 @@ class JobConfigTest(test_util.TestCase):
     ('unknown', dict(colour='red'), 'unknown job option'),
     ('components_zero', dict(likelihood_components=0), '`likelihood_components` must be a pos'),
     ('patience', dict(early_stopping_patience=-1), '`early_stopping_patience` must be a non-neg'),
+    ('temperature_zero', dict(sample_temperature=0.0), '`sample_temperature` must be a positive'),
+    (
+      'temperature_vamp_iaf',
+      dict(sample_temperature=0.5, prior='vamp', posterior='iaf'),
+      "`sample_temperature`=0.5 scales Gaussians, but the VampPrior of `posterior`='iaf'",
+    ),
     (
       'components_bernoulli',
       dict(likelihood='bernoulli', likelihood_components=3),
@@ -121,6 +127,11 @@ class JobConfigTest(test_util.TestCase):
     self.assertEqual(config.replace(conditional=True).resolve(_IMAGES).prior, 'class_mixture')
     free_bits = config.replace(conditional=True, free_bits=0.5).resolve(_IMAGES)
     self.assertEqual(free_bits.prior, 'standard_normal')
+    # Samples: at 0.8 for a conditional VAE (more show their class), else from the model.
+    self.assertEqual(images.sample_temperature, 1.0)
+    self.assertEqual(config.replace(conditional=True).resolve(_IMAGES).sample_temperature, 0.8)
+    chosen = config.replace(conditional=True, sample_temperature=1).resolve(_IMAGES)
+    self.assertEqual(chosen.sample_temperature, 1.0)
 
   def test_the_model_wing_fills_in_its_own_defaults(self):
     self.assertEqual(models.complete(config_lib.JobConfig()).hidden_units, (512, 256))

@@ -274,20 +274,21 @@ class FileSourcesTest(test_util.TestCase):
   def test_conditional_default_fits_an_ex_post_prior_that_serves(self):
     model_dir, metrics = self._run('digits', conditional=True, epochs=2)
     config = tfvae.config.JobConfig.read(os.path.join(model_dir, 'config.json'))
-    self.assertEqual(config.prior, 'class_mixture')
+    self.assertEqual((config.prior, config.sample_temperature), ('class_mixture', 0.8))
     run = experiment_lib.load_run(model_dir)
     self.assertIsInstance(run.model.prior_layer, tfvae.prior.ClassMixture)
     self.assertIsNone(tfvae.model.layers.find_kl_regularizer(run.model.encoder))
     # metrics.json is the final model's: the KL against the fitted mixtures.
     evaluation = tfvae.evaluation.evaluate_run(model_dir, importance_samples=4, verbose=0)
     self.assertAllClose(evaluation['loss'], metrics['loss'], rtol=0.05)
-    # The export draws from the same mixtures as the library.
+    # The export draws from the same mixtures as the library, at the run's temperature.
     path = tfvae.evaluation.export_run(model_dir, self.create_tempdir().full_path, warmup=False)
     sample = tf.saved_model.load(path).signatures['sample']
     labels = np.repeat([3, 7], 200)
     served = sample(condition=tf.one_hot(labels, 10), seed=tf.constant([1, 2]))['probs'].numpy()
-    library = run.model.sample(labels, seed=[1, 2]).numpy()
+    library = run.model.sample(labels, seed=[1, 2], temperature=0.8).numpy()
     self.assertAllClose(served, library, atol=1e-5)
+    self.assertNotAllClose(served, run.model.sample(labels, seed=[1, 2]).numpy(), atol=1e-3)
 
   @test_util.parameterized.parameters('png', 'raw')
   def test_tfrecord_shards(self, encoding):

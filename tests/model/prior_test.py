@@ -418,5 +418,104 @@ class ClassMixtureTest(test_util.TestCase):
       prior.distribution()
 
 
+def _tempered_covariance(prior, t):
+  """The covariance of `prior` at temperature `t`, from its components' moments."""
+  if not isinstance(prior, tfd.MixtureSameFamily):
+    return t**2 * prior.covariance().numpy()
+  weights = prior.mixture_distribution.probs_parameter().numpy()[..., np.newaxis, np.newaxis]
+  components = prior.components_distribution
+  loc = components.mean().numpy()
+  second = np.sum(
+    weights * (t**2 * components.covariance().numpy() + np.einsum('...i,...j->...ij', loc, loc)),
+    axis=-3,
+  )
+  mean = prior.mean().numpy()
+  return second - np.einsum('...i,...j->...ij', mean, mean)
+
+
+class TemperTest(test_util.TestCase):
+  def test_gaussians_draw_the_same_noise_with_their_spread_scaled(self):
+    rng = np.random.default_rng(0)
+    loc = rng.normal(size=[3, 4]).astype(np.float32)
+    tril = np.tril(rng.normal(size=[3, 4, 4])).astype(np.float32) + 2 * np.eye(4, dtype=np.float32)
+    priors = {
+      'diag': tfd.MultivariateNormalDiag(loc, np.abs(tril[:, 0]) + 0.1),
+      'tril': tfd.MultivariateNormalTriL(loc, tril),
+      'independent': tfd.Independent(tfd.Normal(loc, np.abs(tril[:, 0]) + 0.1), 1),
+    }
+    for name, prior in priors.items():
+      with self.subTest(prior=name):
+        tempered = prior_lib.temper(prior, 0.6)
+        self.assertEqual(tempered.batch_shape, [3])
+        self.assertEqual(tempered.event_shape, [4])
+        self.assertAllClose(tempered.mean(), loc)
+        self.assertAllClose(tempered.stddev(), 0.6 * prior.stddev(), rtol=1e-5)
+        # The same seed draws the same standard noise: z_t - m = t (z_1 - m).
+        draw, tempered_draw = (p.sample(5, seed=[1, 2]) for p in (prior, tempered))
+        self.assertAllClose(tempered_draw - loc, 0.6 * (draw - loc), rtol=1e-5, atol=1e-5)
+
+  def test_mixture_keeps_weights_and_means_and_scales_each_component(self):
+    # Cov = sum_k w_k (t^2 S_k + m_k m_k^T) - m m^T, in closed form and by 200,000 draws.
+    weights = np.array([0.2, 0.5, 0.3])
+    loc = np.array([[-3.0, 0.0], [0.0, 2.0], [3.0, -1.0]])
+    tril = np.array([[[1.0, 0.0], [0.5, 0.7]], [[0.4, 0.0], [-0.3, 1.2]], [[0.8, 0.0], [0.0, 0.2]]])
+    prior = tfd.MixtureSameFamily(
+      tfd.Categorical(probs=weights.astype(np.float32)),
+      tfd.MultivariateNormalTriL(loc.astype(np.float32), tril.astype(np.float32)),
+    )
+    t = 0.5
+    mean = weights @ loc
+    second = sum(
+      w * (t**2 * s @ s.T + np.outer(m, m)) for w, m, s in zip(weights, loc, tril, strict=True)
+    )
+    covariance = second - np.outer(mean, mean)
+    tempered = prior_lib.temper(prior, t)
+    self.assertIsInstance(tempered, tfd.MixtureSameFamily)
+    self.assertAllClose(tempered.covariance(), covariance, rtol=1e-5, atol=1e-5)
+    draws = tempered.sample(200_000, seed=[3, 4]).numpy().astype(np.float64)
+    self.assertAllClose(draws.mean(0), mean, atol=0.02)
+    self.assertAllClose(np.cov(draws.T), covariance, atol=0.03)
+
+  def test_every_prior_of_the_library_tempers(self):
+    encoder = tfvae.make_encoder((4,), latent_size=2, hidden_units=(3,), kl_regularizer=False)
+    conditions = tf.eye(3)
+    priors = {
+      'standard_normal': prior_lib.make_standard_normal(2),
+      'mixture': prior_lib.MixtureOfGaussians(2, 3).distribution(),
+      'vamp': prior_lib.VampPrior(3, (4,)).distribution(encoder),
+      'conditional_gaussian': prior_lib.ConditionalGaussian(2, 3).distribution(
+        condition=conditions
+      ),
+      'class_mixture': prior_lib.ClassMixture(2, 3, 2).distribution(condition=conditions),
+    }
+    for name, prior in priors.items():
+      with self.subTest(prior=name):
+        tempered = prior_lib.temper(prior, 0.25)
+        self.assertAllClose(tempered.mean(), prior.mean(), atol=1e-6)
+        expected = _tempered_covariance(prior, 0.25)
+        self.assertAllClose(tempered.covariance(), expected, rtol=1e-4, atol=1e-6)
+        draws = tempered.sample(50_000, seed=[5, 6]).numpy().astype(np.float64)
+        self.assertAllClose(draws.mean(0), prior.mean(), atol=0.03)
+        draws -= draws.mean(0)
+        empirical = np.einsum('n...i,n...j->...ij', draws, draws) / len(draws)
+        self.assertAllClose(empirical, expected, atol=0.03)
+
+  def test_temperature_one_is_the_prior_itself(self):
+    prior = prior_lib.make_standard_normal(2)
+    self.assertIs(prior_lib.temper(prior, 1.0), prior)
+
+  def test_refuses_bad_temperatures_and_other_priors(self):
+    prior = prior_lib.make_standard_normal(2)
+    for value in (0.0, -1.0, float('nan'), float('inf')):
+      with self.subTest(value=value):
+        with self.assertRaisesRegex(ValueError, '`temperature`'):
+          prior_lib.temper(prior, value)
+    with self.assertRaisesRegex(TypeError, '`temperature` must be a float'):
+      prior_lib.temper(prior, 'cold')
+    flow = tfd.TransformedDistribution(prior, tfp.bijectors.Exp())
+    with self.assertRaisesRegex(ValueError, 'scales a Gaussian prior.*TransformedDistribution'):
+      prior_lib.temper(flow, 0.5)
+
+
 if __name__ == '__main__':
   test_util.main()

@@ -177,6 +177,23 @@ class VAEModelTest(test_util.TestCase):
     binary = vae.sample(4, seed=3, mean=False).numpy()
     self.assertAllEqual(np.unique(binary), [0.0, 1.0])
 
+  def test_sample_at_a_temperature_scales_the_prior_draw(self):
+    vae = test_util.make_vae()
+    prior_seed, _ = tfp.random.split_seed(tf.constant([3, 0], tf.int32))
+    z = vae.prior_distribution().sample(4, seed=prior_seed)
+    for temperature in (0.5, 1.0, 1.5):
+      with self.subTest(temperature=temperature):
+        self.assertAllClose(
+          vae.sample(4, seed=3, temperature=temperature),
+          vae.decoder(temperature * z).mean(),
+          rtol=1e-5,
+          atol=1e-6,
+        )
+    for value, error in ((0, ValueError), (-0.5, ValueError), ('warm', TypeError)):
+      with self.subTest(value=value):
+        with self.assertRaisesRegex(error, '`temperature`'):
+          vae.sample(4, temperature=value)
+
   def test_elbo_per_example(self):
     vae = test_util.make_vae(encoder_kwargs={})
     x = self.make_images(n=4)
@@ -835,6 +852,11 @@ class ConditionalVAETest(test_util.TestCase):
     self.assertAllClose(samples, decoder([z, c]).mean(), rtol=1e-6)
     self.assertAllClose(vae.sample(condition=c, seed=7), samples)
     self.assertEqual(vae.sample(c, seed=7, mean=False).shape, (6, 2, 3))
+    # At a temperature, the same draw's distance from the mean of p(z|c) scaled.
+    mean = vae.prior_distribution(tf.constant(c)).mean()
+    cold = vae.sample(labels, seed=7, temperature=0.3)
+    self.assertAllClose(cold, decoder([mean + 0.3 * (z - mean), c]).mean(), rtol=1e-5, atol=1e-6)
+    self.assertAllClose(vae.sample(labels, seed=7, temperature=1.0), samples)
 
   @test_util.parameterized.named_parameters(
     ('elbo_3_samples', dict(num_samples=3), {}),

@@ -840,7 +840,7 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
     labels = np.array([0, 2, 1, 2])
     vae.compile(tfvae.keras.optimizers.Adam(0.05))
     vae.fit(x, labels, epochs=3, verbose=0)  # A prior that differs by class.
-    path = serving.export_saved_model(vae, self.create_tempdir().full_path)
+    path = serving.export_saved_model(vae, self.create_tempdir().full_path, sample_temperature=0.5)
     c = np.eye(3, dtype=np.float32)[labels]
     z = np.random.default_rng(0).normal(size=(4, _LATENT)).astype(np.float32)
     requests = {
@@ -869,8 +869,8 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
       'encode/scale': q.stddev(),
       'decode/probs': decoder([z, c]).mean(),
       'decode/logits': decoder([z, c]).tensor_distribution.distribution.logits,
-      'sample/probs': vae.sample(labels, seed=_SEED),
-      'sample/samples': vae.sample(labels, seed=_SEED, mean=False),
+      'sample/probs': vae.sample(labels, seed=_SEED, temperature=0.5),
+      'sample/samples': vae.sample(labels, seed=_SEED, mean=False, temperature=0.5),
       'elbo/elbo': elbo,
       'log_likelihood/log_likelihood': tf.function(vae.importance_weighted_log_likelihood)(
         x,
@@ -886,8 +886,12 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
       with self.subTest(output=key):
         self.assertAllClose(served[key], value, rtol=1e-5, atol=1e-5)
     _assert_core_ops_only(self, report)
-    # The prior is p(z|c): samples for other classes differ.
-    self.assertNotAllClose(served['sample/probs'], vae.sample((labels + 1) % 3, seed=_SEED))
+    # The prior is p(z|c): samples for other classes differ; and the export's
+    # temperature is not the model's.
+    self.assertNotAllClose(
+      served['sample/probs'], vae.sample((labels + 1) % 3, seed=_SEED, temperature=0.5)
+    )
+    self.assertNotAllClose(served['sample/probs'], vae.sample(labels, seed=_SEED))
     loaded = tf.saved_model.load(path)
     bad = {
       'width': (
@@ -990,6 +994,15 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
     combined = tfvae.anomaly.calibrate(np.arange(10.0), 0.2, tfvae.anomaly.COMBINED)
     with self.assertRaisesRegex(ValueError, r"`anomaly`: the 'combined' score .* not exported"):
       serving.export_saved_model(_make_vae(), export_base, anomaly=combined)
+    self.assertEqual(os.listdir(export_base), [])
+    with self.assertRaisesRegex(ValueError, '`sample_temperature` must be > 0'):
+      serving.export_saved_model(_make_vae(), export_base, sample_temperature=0.0)
+    # A VampPrior of flows has no Gaussian spread to scale.
+    encoder = tfvae.make_encoder(_SHAPE, _LATENT, (3,), posterior='iaf', kl_regularizer=False)
+    decoder = tfvae.make_decoder(_LATENT, _SHAPE, (3,))
+    vamp = tfvae.VAE(encoder, decoder, prior=tfvae.prior.VampPrior(2, _SHAPE))
+    with self.assertRaisesRegex(ValueError, '`temperature`=0.5 scales a Gaussian prior'):
+      serving.export_saved_model(vamp, export_base, sample_temperature=0.5)
     self.assertEqual(os.listdir(export_base), [])
 
 

@@ -75,6 +75,7 @@ class VAETensorBoard(keras.callbacks.Callback):
     image_scale: int = 1,
     image_freq: int = 1,
     condition=None,
+    sample_temperature: float = 1.0,
   ):
     """Creates the callback.
 
@@ -103,9 +104,13 @@ class VAETensorBoard(keras.callbacks.Callback):
         images each, unless `num_samples` is `0` (no grid: for data that
         are not images).
         Default value: `None`.
+      sample_temperature: the temperature of the prior draws
+        (`model.sample(..., temperature=)`).
+        Default value: `1.0`.
 
     Raises:
-      ValueError: bad `images`, or a count that is not a positive integer.
+      ValueError: bad `images`, a count that is not a positive integer, or a
+        `sample_temperature` that is not > 0.
     """
     super().__init__()
     self.log_dir = os.fspath(log_dir)
@@ -114,6 +119,7 @@ class VAETensorBoard(keras.callbacks.Callback):
     self.num_samples = checks.check_non_negative_int(num_samples, 'num_samples')
     self.num_columns = checks.check_positive_int(num_columns, 'num_columns')
     self.seed = int(seed)
+    self.sample_temperature = checks.check_positive_float(sample_temperature, 'sample_temperature')
     self.image_scale = checks.check_positive_int(image_scale, 'image_scale')
     self.image_freq = checks.check_positive_int(image_freq, 'image_freq')
     self._writers = {}
@@ -187,11 +193,15 @@ class VAETensorBoard(keras.callbacks.Callback):
       return
     if condition_size:
       classes = np.repeat(np.eye(condition_size, dtype=np.float32), self.num_columns, axis=0)
-      samples = self.model.sample(condition=classes, seed=self.seed)
+      samples = self.model.sample(
+        condition=classes, seed=self.seed, temperature=self.sample_temperature
+      )
       num_columns = self.num_columns
       description = 'Likelihood means at draws from the prior, one row per class.'
     else:
-      samples = self.model.sample(self.num_samples, seed=self.seed)
+      samples = self.model.sample(
+        self.num_samples, seed=self.seed, temperature=self.sample_temperature
+      )
       num_columns = min(self.num_columns, self.num_samples)
       description = 'Likelihood means at draws from the prior (the same draws every epoch).'
     grid = grid_lib.make_grid(np.nan_to_num(np.asarray(samples)), num_columns=num_columns)

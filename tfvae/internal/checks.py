@@ -13,6 +13,7 @@ __all__ = [
   'check_images',
   'check_kl_weight',
   'check_non_negative_int',
+  'check_positive_float',
   'check_positive_int',
   'check_real_array',
   'check_shape',
@@ -73,17 +74,32 @@ def check_choice(value, choices, name):
   return value
 
 
+def _finite_float(value, name):
+  if isinstance(value, bool):
+    raise TypeError(f'`{name}` must be a float; got {value!r}.')
+  try:
+    number = float(value)
+  except (TypeError, ValueError):
+    raise TypeError(f'`{name}` must be a float; got {value!r}.') from None
+  if not math.isfinite(number):
+    raise ValueError(f'`{name}` must be finite; got {value!r}.')
+  return number
+
+
 def check_kl_weight(kl_weight, name='kl_weight'):
   """Returns `kl_weight` as a finite non-negative float."""
-  if isinstance(kl_weight, bool):
-    raise TypeError(f'`{name}` must be a float; got {kl_weight!r}.')
-  try:
-    value = float(kl_weight)
-  except (TypeError, ValueError):
-    raise TypeError(f'`{name}` must be a float; got {kl_weight!r}.') from None
-  if not math.isfinite(value) or value < 0:
+  value = _finite_float(kl_weight, name)
+  if value < 0:
     raise ValueError(f'`{name}` must be finite and >= 0; got {kl_weight!r}.')
   return value
+
+
+def check_positive_float(value, name):
+  """Returns `value` as a finite float > 0."""
+  number = _finite_float(value, name)
+  if number <= 0:
+    raise ValueError(f'`{name}` must be > 0; got {value!r}.')
+  return number
 
 
 def check_images(x, name, event_shape=None):

@@ -126,6 +126,8 @@ def export_run(
 ) -> str:
   """Exports the model of a finished training run as a versioned SavedModel.
 
+  Its `sample` signature draws at the run's `sample_temperature`.
+
   Args:
     run: a `tfvae.experiment.Run`, or the run directory of `python -m
       tfvae.train` (or `tfvae.experiment.train`); its `model.keras` is exported.
@@ -158,6 +160,14 @@ def export_run(
   threshold = None
   if anomaly_score is not None:
     threshold = calibrate_run(run, anomaly_score, false_positive_rate, importance_samples)
+  # A run written before `sample_temperature` existed drew its samples at 1.
+  temperature = run.config.sample_temperature
   return serving_lib.export_saved_model(
-    run.model, export_base, version=version, overwrite=overwrite, warmup=warmup, anomaly=threshold
+    run.model,
+    export_base,
+    version=version,
+    overwrite=overwrite,
+    warmup=warmup,
+    anomaly=threshold,
+    sample_temperature=1.0 if temperature is None else temperature,
   )

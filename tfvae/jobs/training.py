@@ -165,7 +165,9 @@ def train(
   _write_images(model, output, config, x_shown, labels_shown, names)
   _write_figures(model, output, config, x_shown, labels_shown, names)
   if export_base is not None and chief:
-    path = serving_lib.export_saved_model(model, export_base)
+    path = serving_lib.export_saved_model(
+      model, export_base, sample_temperature=config.sample_temperature
+    )
     if verbose:
       print(f'tfvae: exported {path} for TensorFlow Serving')
   output.write_json(output.METRICS, metrics)  # Last: the run is finished.
@@ -236,6 +238,7 @@ def _callbacks(config, model, run_dir, output, chief, x_shown, labels_shown):
         condition=labels_shown[:_TENSORBOARD_IMAGES] if config.conditional else None,
         num_samples=16 if images else 0,
         seed=config.seed,
+        sample_temperature=config.sample_temperature,
         image_scale=max(1, 32 // x_shown.shape[2]) if images else 1,
       )
     )
@@ -331,9 +334,10 @@ def _write_images(model, run_dir, config, x_shown, labels_shown, class_names):
   grid_lib.write_png(run_dir.file(run_dir.RECONSTRUCTIONS), grid, scale=4)
   if config.conditional:  # One row of 8 per class, named where matplotlib can.
     classes = np.repeat(np.arange(model.condition_size), 8)
-    samples = model.sample(classes, seed=config.seed).numpy()
+    samples = model.sample(classes, seed=config.seed, temperature=config.sample_temperature)
   else:
-    samples = model.sample(64, seed=config.seed).numpy()
+    samples = model.sample(64, seed=config.seed, temperature=config.sample_temperature)
+  samples = samples.numpy()
   samples_path = run_dir.file(run_dir.SAMPLES)
   if config.conditional and plot_lib.is_available():
     title = 'samples from the prior, one row per class'

@@ -28,6 +28,7 @@ __all__ = [
   'deserialize',
   'make_standard_normal',
   'serialize',
+  'temper',
 ]
 
 # softplus(x + _SCALE_SHIFT) == 1 at x == 0, as in tfvae.model.layers.
@@ -61,6 +62,69 @@ def make_standard_normal(latent_size: int, dtype=tf.float32) -> tfd.Multivariate
     loc=tf.zeros([latent_size], dtype=dtype),
     scale_diag=tf.ones([latent_size], dtype=dtype),
     name='standard_normal_prior',
+  )
+
+
+def temper(prior: tfd.Distribution, temperature: float) -> tfd.Distribution:
+  """`prior` at a temperature: every Gaussian's spread about its mean scaled.
+
+  A draw of a Gaussian N(m, S S^T) at temperature t is m + t S eps: t = 1 is
+  the prior itself; t < 1 draws nearer each mode, so samples are more typical
+  and less varied (Kingma & Dhariwal, 2018; Vahdat & Kautz, 2020). A mixture's
+  weights and means are kept and each component is tempered. Only for
+  drawing samples: a tempered prior is not the model's p(z).
+
+  Args:
+    prior: a multivariate normal (`tfd.MultivariateNormalDiag`,
+      `tfd.MultivariateNormalTriL`, any `tfd.MultivariateNormalLinearOperator`),
+      `tfd.Independent` over `tfd.Normal`, or a `tfd.MixtureSameFamily` of
+      these: every prior of this module, and a VampPrior over Gaussian
+      posteriors.
+    temperature: Python `float` > 0.
+
+  Returns:
+    A distribution of the same batch and event shape; `prior` itself when
+    `temperature` is 1.
+
+  Raises:
+    ValueError: for a non-positive `temperature`, or another kind of `prior`
+      (a flow, say), which has no Gaussian spread to scale.
+
+  #### Examples
+
+  >>> p = temper(make_standard_normal(2), 0.5)
+  >>> p.stddev().numpy().tolist()
+  [0.5, 0.5]
+  """
+  temperature = checks.check_positive_float(temperature, 'temperature')
+  if temperature == 1:
+    return prior
+  if isinstance(prior, tfd.MixtureSameFamily):
+    return tfd.MixtureSameFamily(
+      prior.mixture_distribution,
+      temper(prior.components_distribution, temperature),
+      name=prior.name,
+    )
+  if isinstance(prior, tfd.MultivariateNormalLinearOperator):
+    scale = tf.linalg.LinearOperatorComposition(
+      [
+        prior.scale,
+        tf.linalg.LinearOperatorScaledIdentity(
+          prior.event_shape[-1], tf.cast(temperature, prior.dtype), is_positive_definite=True
+        ),
+      ]
+    )
+    return tfd.MultivariateNormalLinearOperator(loc=prior.loc, scale=scale, name=prior.name)
+  if isinstance(prior, tfd.Independent) and isinstance(prior.distribution, tfd.Normal):
+    normal = prior.distribution
+    return tfd.Independent(
+      tfd.Normal(normal.loc, normal.scale * tf.cast(temperature, normal.dtype)),
+      reinterpreted_batch_ndims=prior.reinterpreted_batch_ndims,
+      name=prior.name,
+    )
+  raise ValueError(
+    f'`temperature`={temperature} scales a Gaussian prior or a mixture of Gaussians; the prior '
+    f'is a {type(prior).__name__} ({prior.name}). Sample at temperature 1.'
   )
 
 

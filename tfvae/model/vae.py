@@ -617,7 +617,14 @@ class VAE(keras.Model):
       jit_compile=jit_compile,
     )
 
-  def sample(self, num_samples=None, seed=None, mean: bool = True, condition=None) -> tf.Tensor:
+  def sample(
+    self,
+    num_samples=None,
+    seed=None,
+    mean: bool = True,
+    condition=None,
+    temperature: float = 1.0,
+  ) -> tf.Tensor:
     """Draws examples from the model: z ~ p(z) (p(z|c)), then p(x|z) (p(x|z, c)).
 
     Args:
@@ -634,9 +641,19 @@ class VAE(keras.Model):
         conditions or integer labels `[n]`, one per example (the same as
         passing them as `num_samples`).
         Default value: `None`.
+      temperature: Python `float` > 0: z is drawn from the prior at this
+        temperature (`tfvae.prior.temper`: each Gaussian's spread about its
+        mean scaled by it). Below 1, samples are more typical and less varied
+        (more of a conditional model's samples show the class asked for:
+        benchmarks/README.md); 1 draws from the model.
+        Default value: `1.0`.
 
     Returns:
       `[n, *event_shape]` float tensor.
+
+    Raises:
+      ValueError: for a non-positive `temperature`, or one other than 1 with
+        a prior that is not Gaussian or a mixture of Gaussians.
     """
     if self.condition_size and condition is None and not checks.is_integer(num_samples):
       num_samples, condition = None, num_samples
@@ -656,7 +673,7 @@ class VAE(keras.Model):
     prior_seed, likelihood_seed = (
       (None, None) if seed is None else tfp.random.split_seed(checks.stateless_seed(seed))
     )
-    prior = self.prior_distribution(condition)
+    prior = prior_lib.temper(self.prior_distribution(condition), temperature)
     shape = [] if prior.batch_shape.rank else [count]
     z = prior.sample(shape, seed=prior_seed)
     likelihood = self._networks.likelihood(z, condition)

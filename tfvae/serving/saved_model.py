@@ -15,6 +15,7 @@ from tfvae.internal import distributions
 from tfvae.internal import keras
 from tfvae.model import layers as layers_lib
 from tfvae.model import objective as objective_lib
+from tfvae.model import prior as prior_lib
 from tfvae.model import vae as vae_lib
 from tfvae.serving import graph_checks
 
@@ -69,7 +70,8 @@ class ServingModule(tf.Module):
   always gets the same answer. `reconstruct` is the likelihood's mean at the
   posterior mean (`vae.reconstruct`). `sample` draws z from the prior and
   returns the likelihood's mean (`vae.sample(num, seed)`) and a draw from
-  it, binary for Bernoulli pixels (`vae.sample(num, seed, mean=False)`). `elbo` is
+  it, binary for Bernoulli pixels (`vae.sample(num, seed, mean=False)`), at
+  the module's `sample_temperature` (`vae.sample(..., temperature=)`). `elbo` is
   `log p(x|z) - KL(q(z|x) || p(z))` at one posterior draw z (the KL in closed
   form where `vae.analytic_kl` allows), and `log_likelihood` the
   importance-weighted estimate of log p(x) of
@@ -111,6 +113,7 @@ class ServingModule(tf.Module):
     self,
     vae: vae_lib.VAE,
     anomaly: anomaly_lib.Threshold | None = None,
+    sample_temperature: float = 1.0,
     name: str = 'tfvae_serving',
   ):
     """Traces the signatures of `vae`.
@@ -129,13 +132,17 @@ class ServingModule(tf.Module):
         as `tfvae.anomaly.scores` computes it, with the threshold's
         `num_samples`.
         Default value: `None`: no `anomaly` signature.
+      sample_temperature: Python `float` > 0, the temperature of the prior
+        draws of the `sample` signature (`vae.sample(..., temperature=)`).
+        Default value: `1.0`: draws from the model.
       name: name of the module.
         Default value: `'tfvae_serving'`.
 
     Raises:
       TypeError: if `vae` is not a `tfvae.VAE`.
       ValueError: if its networks are not of that kind or its shapes are
-        unknown.
+        unknown, or for a `sample_temperature` <= 0, or one other than 1 with
+        a prior that is not Gaussian or a mixture of Gaussians.
     """
     super().__init__(name=name)
     if not isinstance(vae, vae_lib.VAE):
@@ -161,6 +168,7 @@ class ServingModule(tf.Module):
         )
     if vae.event_shape is None or vae.latent_size is None:
       raise ValueError('`vae` must have a known `event_shape` and `latent_size` to be exported.')
+    sample_temperature = checks.check_positive_float(sample_temperature, 'sample_temperature')
     condition_size = int(vae.condition_size or 0)
     condition_shape = [(condition_size,)] if condition_size else []
     posterior, _ = _split_network(
@@ -181,6 +189,7 @@ class ServingModule(tf.Module):
       unit_interval=not isinstance(example.distribution, tfd.Normal),
       eight_bit=isinstance(example.distribution, layers_lib.DiscretizedLogisticMixture),
       threshold=anomaly,
+      sample_temperature=sample_temperature,
     )
     # Only the variables are tracked: tracking the Keras models themselves can
     # fail at save (their distribution layers and regularizers).
@@ -306,7 +315,7 @@ class ServingModule(tf.Module):
   def _draw(self, num, seed, condition):
     # As `VAE.sample`: one half of the seed for z, the other for the draw.
     prior_seed, likelihood_seed = tfp.random.split_seed(graph_checks.check_seed(seed))
-    prior = self._networks.prior(condition)
+    prior = prior_lib.temper(self._networks.prior(condition), self._sample_temperature)
     shape = [] if prior.batch_shape.rank else [num]
     likelihood = self._networks.likelihood(prior.sample(shape, seed=prior_seed), condition)
     samples = likelihood.sample(seed=likelihood_seed)
@@ -364,6 +373,7 @@ def export_saved_model(
   overwrite: bool = False,
   warmup: bool = True,
   anomaly: anomaly_lib.Threshold | None = None,
+  sample_temperature: float = 1.0,
 ) -> str:
   """Writes `vae` as a SavedModel to `export_base/<version>/`, the layout TF Serving polls.
 
@@ -398,6 +408,9 @@ def export_saved_model(
     anomaly: a calibrated `tfvae.anomaly.Threshold`, for an `anomaly`
       signature (see `ServingModule`).
       Default value: `None`.
+    sample_temperature: the temperature of the `sample` signature's prior
+      draws (see `ServingModule`).
+      Default value: `1.0`.
 
   Returns:
     The path of the version directory written.
@@ -437,7 +450,7 @@ def export_saved_model(
         f'{path} exists; pick another `version`, pass `version=None` for the next one, '
         'or `overwrite=True`.'
       )
-  module = ServingModule(vae, anomaly=anomaly)
+  module = ServingModule(vae, anomaly=anomaly, sample_temperature=sample_temperature)
   tf.io.gfile.makedirs(export_base)
   staging = os.path.join(export_base, f'.tmp-{uuid.uuid4().hex[:12]}')
   try:
