@@ -281,7 +281,11 @@ def _score_function(vae, score, x_shape):
     if vae.condition_size:
       signature.append(tf.TensorSpec([None, vae.condition_size], tf.float32))
     signature += [tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int32)]
-    functions[key] = tf.function(_ScoreBatch(vae, score), input_signature=signature)
+    # Its one loop is an explicit `tf.while_loop`: no AutoGraph conversion (a
+    # faster first call).
+    functions[key] = tf.function(
+      _ScoreBatch(vae, score), input_signature=signature, autograph=False
+    )
   return functions[key]
 
 

@@ -217,7 +217,7 @@ def _rank(x):
 # the decoded batch (about 2.5x faster on CPU than one kernel per op). Used by
 # `log_importance_weights(..., jit_compile=True)`, which `VAE.log_likelihood`
 # sets; SavedModels keep plain graphs (TF Serving runs XLA only when asked).
-_fused_conditional_log_prob = tf.function(conditional_log_prob, jit_compile=True)
+_fused_conditional_log_prob = tf.function(conditional_log_prob, jit_compile=True, autograph=False)
 
 
 def log_importance_weights(
