@@ -28,6 +28,7 @@ def main(argv):
     false_positive_rate=flags.FLAGS.false_positive_rate,
     importance_samples=flags.FLAGS.importance_samples,
     dataset=flags.FLAGS.dataset,
+    sample_temperature=flags.FLAGS.sample_temperature,
   )
   print(f'tfvae: exported {path}')
 
@@ -68,6 +69,12 @@ def _define_flags():
     'model_dir', required=True, help='A finished run of python -m tfvae.train (holds model.keras).'
   )
   flags.DEFINE_bool('overwrite', default=False, help='Replace an existing --version.')
+  flags.DEFINE_float(
+    'sample_temperature',
+    default=None,
+    help="Temperature of the `sample` signature's prior draws (1: the model's own draws). "
+    "Default: the run's --sample_temperature.",
+  )
   command_options.define(
     'verbose',
     help="0 or 1: the version written; 2: TensorFlow's logs and the traceback of any error.",

@@ -100,6 +100,33 @@ class VAETensorBoardTest(test_util.TestCase):
     self.assertEqual(train['scalars']['loss'], {0: 1.0, 1: 0.5})
     self.assertNotIn('histograms', train)  # No `images`, no histogram.
 
+  def test_prior_samples_at_a_temperature_are_the_models(self):
+    vae = test_util.make_vae()
+    vae.compile()
+    log_dir = self.create_tempdir().full_path
+    callback = callbacks_lib.VAETensorBoard(
+      log_dir, num_samples=4, num_columns=4, seed=3, sample_temperature=0.5
+    )
+    callback.set_model(vae)
+    callback.on_train_begin()
+    callback.on_epoch_end(0, {'loss': 1.0})
+    callback.on_train_end()
+    png = read_events(os.path.join(log_dir, 'train'))['images']['samples'][0][2]
+    expected = grid_lib.make_grid(np.asarray(vae.sample(4, seed=3, temperature=0.5)), num_columns=4)
+    self.assertAllClose(tf.io.decode_png(png).numpy(), expected, atol=1)  # uint8 levels.
+
+  def test_a_temperature_the_prior_cannot_take_fails_before_training(self):
+    encoder = tfvae.make_encoder((2, 3, 1), 2, (4,), posterior='iaf', kl_regularizer=False)
+    decoder = tfvae.make_decoder(2, (2, 3, 1), (4,))
+    vae = tfvae.VAE(encoder, decoder, prior=tfvae.prior.VampPrior(2, (2, 3, 1)))
+    vae.compile()
+    callback = callbacks_lib.VAETensorBoard(
+      self.create_tempdir().full_path, num_samples=4, sample_temperature=0.5
+    )
+    with self.assertRaisesRegex(ValueError, '`temperature`=0.5 scales Gaussians, but .* mixes'):
+      vae.fit(self.make_images(n=4, shape=(2, 3, 1)), epochs=1, callbacks=[callback], verbose=0)
+    self.assertEqual(int(vae.optimizer.iterations.numpy()), 0)
+
   def test_image_freq_writes_every_nth_and_last_epoch(self):
     _, _, log_dir, _ = self._fit(epochs=4, image_freq=3)
     train = read_events(os.path.join(log_dir, 'train'))

@@ -166,6 +166,7 @@ class JobConfigTest(test_util.TestCase):
     }  # fmt: skip
     config = config_lib.JobConfig.from_json(earlier)
     self.assertEqual((config.dataset, config.hidden_units), ('data/bc_*.csv', (8,)))
+    self.assertEqual(config.sample_temperature, 1.0)  # What runs of that release drew at.
 
   def test_early_stopping_is_on_by_default_for_small_training_splits(self):
     def patience(train, validation, **options):

@@ -43,6 +43,20 @@ class ExportRunTest(test_util.TestCase):
     with self.assertRaisesRegex(FileExistsError, 'overwrite'):
       tfvae.evaluation.export_run(self.model_dir, export_base, version=2, warmup=False)
 
+  def test_sample_temperature_of_a_bare_model_is_one_unless_given(self):
+    export_base = self.create_tempdir().full_path
+    seed = tf.constant([1, 2])
+    for temperature in (None, 0.5):
+      with self.subTest(temperature=temperature):
+        path = tfvae.evaluation.export_run(
+          self.model_dir, export_base, warmup=False, sample_temperature=temperature
+        )
+        served = tf.saved_model.load(path).signatures['sample'](num=tf.constant(3), seed=seed)
+        expected = self.vae.sample(3, seed=[1, 2], temperature=temperature or 1.0)
+        self.assertAllClose(served['probs'], expected, rtol=1e-5, atol=1e-6)
+    with self.assertRaisesRegex(ValueError, '`sample_temperature` must be > 0'):
+      tfvae.evaluation.export_run(self.model_dir, export_base, sample_temperature=0.0)
+
   def test_refuses_a_directory_without_a_model(self):
     with self.assertRaisesRegex(ValueError, 'model_dir.*model.keras'):
       tfvae.evaluation.export_run(self.create_tempdir().full_path, self.create_tempdir().full_path)
@@ -58,6 +72,7 @@ class ExportRunTest(test_util.TestCase):
         f'--export_base={export_base}',
         '--version=5',
         '--nowarmup',
+        '--sample_temperature=0.5',
       ],
       env=_env(),
       capture_output=True,
@@ -71,6 +86,13 @@ class ExportRunTest(test_util.TestCase):
     self.assertFalse(os.path.exists(os.path.join(path, 'assets.extra')))
     self.assertAllClose(
       _served_reconstruction(path, self.x), self.vae.reconstruct(self.x), rtol=1e-6, atol=1e-6
+    )
+    sample = tf.saved_model.load(path).signatures['sample']
+    self.assertAllClose(
+      sample(num=tf.constant(3), seed=tf.constant([1, 2]))['probs'],
+      self.vae.sample(3, seed=[1, 2], temperature=0.5),
+      rtol=1e-5,
+      atol=1e-6,
     )
 
 

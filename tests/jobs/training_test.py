@@ -78,6 +78,24 @@ class TrainingTest(test_util.TestCase):
     with self.assertRaisesRegex(ValueError, 'finished run'):
       training.train(model_dir=model_dir, **_TINY)
 
+  def test_an_unfinished_run_of_an_earlier_release_resumes(self):
+    # Its config.json predates `sample_temperature`: not compared, then recorded.
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    options = dict(_TINY, conditional=True)
+    with mock.patch.object(training, '_write_figures', side_effect=RuntimeError('no figures')):
+      with self.assertRaisesRegex(RuntimeError, 'no figures'):
+        training.train(model_dir=model_dir, **options)
+    run_dir = run_dir_lib.RunDir(model_dir)
+    recorded = run_dir.read_json(run_dir.CONFIG)
+    self.assertEqual(recorded.pop('sample_temperature'), 0.8)
+    run_dir.write_json(run_dir.CONFIG, recorded)
+    self.assertEqual(run_dir.read_config().sample_temperature, 1.0)
+    with self.assertRaisesRegex(ValueError, r"differs in \['epochs'\]"):
+      training.train(model_dir=model_dir, **dict(options, epochs=7))
+    training.train(model_dir=model_dir, **options)
+    self.assertTrue(run_dir.has(run_dir.METRICS))
+    self.assertEqual(run_dir.read_config().sample_temperature, 0.8)
+
   def test_the_ex_post_fit_failing_loses_no_training_and_a_rerun_fits_it(self):
     model_dir = os.path.join(self.create_tempdir().full_path, 'run')
     options = dict(_TINY, conditional=True)  # The ex-post class_mixture prior by default.

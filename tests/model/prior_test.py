@@ -420,7 +420,7 @@ class ClassMixtureTest(test_util.TestCase):
 
 def _tempered_covariance(prior, t):
   """The covariance of `prior` at temperature `t`, from its components' moments."""
-  if not isinstance(prior, tfd.MixtureSameFamily):
+  if not hasattr(prior, 'components_distribution'):  # TFP's private mixture class too.
     return t**2 * prior.covariance().numpy()
   weights = prior.mixture_distribution.probs_parameter().numpy()[..., np.newaxis, np.newaxis]
   components = prior.components_distribution
@@ -515,6 +515,28 @@ class TemperTest(test_util.TestCase):
     flow = tfd.TransformedDistribution(prior, tfp.bijectors.Exp())
     with self.assertRaisesRegex(ValueError, 'scales a Gaussian prior.*TransformedDistribution'):
       prior_lib.temper(flow, 0.5)
+    flows = tfd.MixtureSameFamily(
+      tfd.Categorical(logits=[0.0, 0.0]),
+      tfd.TransformedDistribution(tfd.Normal([0.0, 1.0], 1.0), tfp.bijectors.Exp()),
+    )
+    with self.assertRaisesRegex(ValueError, 'scales Gaussians, but the prior .* mixes'):
+      prior_lib.temper(flows, 0.5)
+
+  def test_wrapped_and_sampled_gaussians_temper(self):
+    # A tfp.layers output (its tensor-coercible wrapper), in a mixture TFP
+    # builds with its private class, and tfd.Sample over a Normal.
+    params = tf.constant([[0.0, 1.0, 0.3, -0.2], [2.0, -1.0, 0.1, 0.4]])
+    components = tfvae.MultivariateNormalDiag(2)(params)
+    mixture = tfd.MixtureSameFamily(tfd.Categorical(logits=[0.0, 0.5]), components)
+    for name, prior in (('wrapped', components), ('mixture', mixture)):
+      with self.subTest(prior=name):
+        tempered = prior_lib.temper(prior, 0.5)
+        self.assertAllClose(tempered.covariance(), _tempered_covariance(prior, 0.5), atol=1e-6)
+    sampled = tfd.Sample(tfd.Normal(1.0, 2.0), 3)
+    tempered = prior_lib.temper(sampled, 0.5)
+    self.assertEqual(tempered.event_shape, [3])
+    draw, tempered_draw = (p.sample(4, seed=[7, 8]) for p in (sampled, tempered))
+    self.assertAllClose(tempered_draw - 1.0, 0.5 * (draw - 1.0), rtol=1e-5, atol=1e-6)
 
 
 if __name__ == '__main__':

@@ -1001,8 +1001,12 @@ print(tfvae.export_saved_model(vae, {export_base!r}, warmup=False))
     encoder = tfvae.make_encoder(_SHAPE, _LATENT, (3,), posterior='iaf', kl_regularizer=False)
     decoder = tfvae.make_decoder(_LATENT, _SHAPE, (3,))
     vamp = tfvae.VAE(encoder, decoder, prior=tfvae.prior.VampPrior(2, _SHAPE))
-    with self.assertRaisesRegex(ValueError, '`temperature`=0.5 scales a Gaussian prior'):
-      serving.export_saved_model(vamp, export_base, sample_temperature=0.5)
+    with self.assertRaisesRegex(ValueError, '`temperature`=0.5 scales Gaussians, but .* mixes'):
+      serving.ServingModule(vamp, sample_temperature=0.5)
+    missing = os.path.join(export_base, 'new')
+    with self.assertRaisesRegex(ValueError, '`temperature`=0.5 scales Gaussians, but .* mixes'):
+      serving.export_saved_model(vamp, missing, sample_temperature=0.5)
+    self.assertFalse(os.path.exists(missing))
     self.assertEqual(os.listdir(export_base), [])
 
 

@@ -169,6 +169,13 @@ class VAETensorBoard(keras.callbacks.Callback):
     if model.condition_size and self.images is not None:
       self.condition = model.networks.check_condition(self.condition, len(self.images))
 
+  def on_train_begin(self, logs=None):
+    if self.num_samples:  # A temperature the prior cannot take: refused before training.
+      condition_size = self.model.condition_size
+      self.model.prior_distribution(
+        tf.eye(1, condition_size) if condition_size else None, self.sample_temperature
+      )
+
   def _write_images(self):
     condition_size = self.model.condition_size
     if self.images is not None:

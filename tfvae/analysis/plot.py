@@ -468,6 +468,7 @@ def write_figures(
   num_samples: int = 64,
   condition=None,
   class_names=None,
+  sample_temperature: float = 1.0,
 ) -> dict:
   """Writes the figures that apply to a model, as `<directory>/<figure>.png`.
 
@@ -498,6 +499,9 @@ def write_figures(
     class_names: the name of each class (label), for the rows of a
       conditional VAE's `samples` and the legend of `latent_scatter`.
       Default value: `None`: the labels.
+    sample_temperature: the temperature of the `samples` prior draws
+      (`model.sample(..., temperature=)`; a run's `sample_temperature`).
+      Default value: `1.0`.
 
   Returns:
     `dict` from figure name to the path written.
@@ -535,10 +539,12 @@ def write_figures(
     if model.condition_size:
       num_columns = max(1, num_samples // model.condition_size)
       classes = np.repeat(np.eye(model.condition_size, dtype=np.float32), num_columns, axis=0)
-      samples = np.asarray(model.sample(condition=classes, seed=seed))
+      samples = np.asarray(
+        model.sample(condition=classes, seed=seed, temperature=sample_temperature)
+      )
       rows = class_names if class_names is not None else range(model.condition_size)
     else:
-      samples = np.asarray(model.sample(num_samples, seed=seed))
+      samples = np.asarray(model.sample(num_samples, seed=seed, temperature=sample_temperature))
       rows = None
     written['samples'] = plot_samples(
       path('samples'), samples, num_columns=num_columns, row_labels=rows

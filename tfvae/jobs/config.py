@@ -52,6 +52,8 @@ _DEFAULT_PATIENCE = 10
 # The temperature of a conditional run's samples (benchmarks/README.md: at 1, about 89% of a
 # Fashion-MNIST run's samples show the class asked for; at 0.8, about 92%).
 _CONDITIONAL_SAMPLE_TEMPERATURE = 0.8
+# What a run had for an option added after its config.json was written.
+_EARLIER_RELEASE_VALUES = {'sample_temperature': 1.0}
 # Datasets named rather than found on disk (`tfvae.datasets.DATASETS`).
 _NAMED_DATASETS = ('digits', 'fashion_mnist', 'mnist')
 
@@ -260,7 +262,8 @@ class JobConfig:
   )
   sample_temperature: float | None = _option(
     None,
-    "Temperature of the prior draws behind samples.png and the export's `sample` signature: "
+    'Temperature of the prior draws behind samples.png, the TensorBoard samples and the '
+    "export's `sample` signature (`python -m tfvae.export --sample_temperature` overrides it): "
     "each Gaussian's spread about its mean is scaled by it (VAE.sample's `temperature`). 1 "
     'draws from the model; below 1, samples are more typical and less varied. Default: '
     f'{_CONDITIONAL_SAMPLE_TEMPERATURE} with --conditional (more samples show the class asked '
@@ -446,13 +449,17 @@ class JobConfig:
   def from_json(cls, value: dict) -> 'JobConfig':
     """The config of a `to_json()` dict; options it lacks take their defaults.
 
+    A config.json written before an option existed lacks it: those in
+    `_EARLIER_RELEASE_VALUES` take the value such runs had
+    (`sample_temperature`: 1), the others their defaults.
+
     Raises:
       ValueError: for an unknown option or a bad value.
     """
     if not isinstance(value, dict):
       raise ValueError(f'`value` must be a dict of options; got {type(value).__name__}.')
     _check_names(value)
-    return cls(**value)
+    return cls(**{**_EARLIER_RELEASE_VALUES, **value})
 
   def write(self, path: str) -> None:
     """Writes `to_json()` to `path` (written to a temporary file, then renamed)."""

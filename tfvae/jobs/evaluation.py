@@ -123,10 +123,9 @@ def export_run(
   false_positive_rate: float = 0.01,
   importance_samples: int = 1000,
   dataset: str | None = None,
+  sample_temperature: float | None = None,
 ) -> str:
   """Exports the model of a finished training run as a versioned SavedModel.
-
-  Its `sample` signature draws at the run's `sample_temperature`.
 
   Args:
     run: a `tfvae.experiment.Run`, or the run directory of `python -m
@@ -148,6 +147,11 @@ def export_run(
       Default value: `1000`.
     dataset: where the run's data are now, if they moved (for the calibration).
       Default value: `None`: where its config.json says.
+    sample_temperature: the temperature of the `sample` signature's prior
+      draws (`tfvae.export_saved_model`).
+      Default value: `None`: the run's `sample_temperature` (0.8 for a
+      conditional run of the job's defaults; 1 for a run that predates it, or
+      a bare model.keras).
 
   Returns:
     The path of the version directory written.
@@ -157,11 +161,14 @@ def export_run(
     FileExistsError: if the version exists and `overwrite` is false.
   """
   run = run_dir_lib.as_run(run, dataset)
+  if sample_temperature is None:  # The run's; 1 for a model.keras without its config.json.
+    has_config = run.dir.has(run_dir_lib.CONFIG_FILE)
+    sample_temperature = run.config.sample_temperature if has_config else 1.0
+  # Refused before the calibration, not after it.
+  sample_temperature = serving_lib.check_sample_temperature(run.model, sample_temperature)
   threshold = None
   if anomaly_score is not None:
     threshold = calibrate_run(run, anomaly_score, false_positive_rate, importance_samples)
-  # A run written before `sample_temperature` existed drew its samples at 1.
-  temperature = run.config.sample_temperature
   return serving_lib.export_saved_model(
     run.model,
     export_base,
@@ -169,5 +176,5 @@ def export_run(
     overwrite=overwrite,
     warmup=warmup,
     anomaly=threshold,
-    sample_temperature=1.0 if temperature is None else temperature,
+    sample_temperature=sample_temperature,
   )

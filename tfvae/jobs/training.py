@@ -307,14 +307,19 @@ def _prepare_run_dir(model_dir, config, create=True):
       )
     previous = run_dir.read_config().to_json()
     current = config.to_json()
-    if previous != current:
-      changed = sorted(k for k in current if previous.get(k) != current.get(k))
+    # Options added since the run began are not in its file: they are not compared, and the
+    # resumed run records them as they are now.
+    recorded = set(run_dir.read_json(run_dir.CONFIG))
+    changed = sorted(k for k in recorded & set(current) if previous.get(k) != current.get(k))
+    if changed:
       raise ValueError(
         f'`model_dir`: {path} holds a run with a different configuration (differs in '
         f'{changed}); choose a new directory or repeat the same arguments to resume it.'
       )
     if run_dir.has(run_dir.METRICS):
       raise ValueError(f'`model_dir`: {path} holds a finished run; choose a new directory.')
+    if recorded != set(current):
+      run_dir.write_config(config)
     return run_dir
   os.makedirs(path, exist_ok=True)
   run_dir.write_config(config)

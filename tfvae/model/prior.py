@@ -71,14 +71,16 @@ def temper(prior: tfd.Distribution, temperature: float) -> tfd.Distribution:
   A draw of a Gaussian N(m, S S^T) at temperature t is m + t S eps: t = 1 is
   the prior itself; t < 1 draws nearer each mode, so samples are more typical
   and less varied (Kingma & Dhariwal, 2018; Vahdat & Kautz, 2020). A mixture's
-  weights and means are kept and each component is tempered. Only for
-  drawing samples: a tempered prior is not the model's p(z).
+  weights and means are kept and each component is tempered (a VampPrior's
+  components are posteriors, already narrow: tempering changes its draws
+  little). Only for drawing samples: a tempered prior is not the model's p(z).
 
   Args:
     prior: a multivariate normal (`tfd.MultivariateNormalDiag`,
       `tfd.MultivariateNormalTriL`, any `tfd.MultivariateNormalLinearOperator`),
-      `tfd.Independent` over `tfd.Normal`, or a `tfd.MixtureSameFamily` of
-      these: every prior of this module, and a VampPrior over Gaussian
+      `tfd.Independent` or `tfd.Sample` over `tfd.Normal`, or a mixture
+      (`tfd.MixtureSameFamily`) of these, wrapped by a `tfp.layers` layer or
+      not: every prior of this module, and a VampPrior over Gaussian
       posteriors.
     temperature: Python `float` > 0.
 
@@ -88,7 +90,7 @@ def temper(prior: tfd.Distribution, temperature: float) -> tfd.Distribution:
 
   Raises:
     ValueError: for a non-positive `temperature`, or another kind of `prior`
-      (a flow, say), which has no Gaussian spread to scale.
+      (a flow, or a mixture of flows), which has no Gaussian spread to scale.
 
   #### Examples
 
@@ -99,33 +101,52 @@ def temper(prior: tfd.Distribution, temperature: float) -> tfd.Distribution:
   temperature = checks.check_positive_float(temperature, 'temperature')
   if temperature == 1:
     return prior
-  if isinstance(prior, tfd.MixtureSameFamily):
-    return tfd.MixtureSameFamily(
-      prior.mixture_distribution,
-      temper(prior.components_distribution, temperature),
-      name=prior.name,
+  prior = distributions.unwrap(prior)
+  # Duck-typed: TFP builds a private mixture class for components that are
+  # not composite tensors (tfp.layers outputs, say).
+  if hasattr(prior, 'components_distribution') and hasattr(prior, 'mixture_distribution'):
+    components = distributions.unwrap(prior.components_distribution)
+    tempered = _temper_gaussian(components, temperature)
+    if tempered is None:
+      raise ValueError(
+        f'`temperature`={temperature} scales Gaussians, but the prior {prior.name} mixes '
+        f'{type(components).__name__} components (a flow?); sample at temperature 1.'
+      )
+    return tfd.MixtureSameFamily(prior.mixture_distribution, tempered, name=prior.name)
+  tempered = _temper_gaussian(prior, temperature)
+  if tempered is None:
+    raise ValueError(
+      f'`temperature`={temperature} scales a Gaussian prior or a mixture of Gaussians; the prior '
+      f'is a {type(prior).__name__} ({prior.name}); sample at temperature 1.'
     )
-  if isinstance(prior, tfd.MultivariateNormalLinearOperator):
+  return tempered
+
+
+def _temper_gaussian(distribution, temperature):
+  """A Gaussian `distribution` at `temperature`, or `None` for anything else."""
+  if isinstance(distribution, tfd.MultivariateNormalLinearOperator):
+    size = tf.compat.dimension_value(distribution.event_shape[-1])
+    if size is None:
+      size = distribution.event_shape_tensor()[-1]
+    multiplier = tf.cast(temperature, distribution.dtype)
     scale = tf.linalg.LinearOperatorComposition(
       [
-        prior.scale,
-        tf.linalg.LinearOperatorScaledIdentity(
-          prior.event_shape[-1], tf.cast(temperature, prior.dtype), is_positive_definite=True
-        ),
+        distribution.scale,
+        tf.linalg.LinearOperatorScaledIdentity(size, multiplier, is_positive_definite=True),
       ]
     )
-    return tfd.MultivariateNormalLinearOperator(loc=prior.loc, scale=scale, name=prior.name)
-  if isinstance(prior, tfd.Independent) and isinstance(prior.distribution, tfd.Normal):
-    normal = prior.distribution
-    return tfd.Independent(
-      tfd.Normal(normal.loc, normal.scale * tf.cast(temperature, normal.dtype)),
-      reinterpreted_batch_ndims=prior.reinterpreted_batch_ndims,
-      name=prior.name,
+    return tfd.MultivariateNormalLinearOperator(
+      loc=distribution.loc, scale=scale, name=distribution.name
     )
-  raise ValueError(
-    f'`temperature`={temperature} scales a Gaussian prior or a mixture of Gaussians; the prior '
-    f'is a {type(prior).__name__} ({prior.name}). Sample at temperature 1.'
-  )
+  inner = getattr(distribution, 'distribution', None)
+  if not isinstance(inner, tfd.Normal):
+    return None
+  normal = tfd.Normal(inner.loc, inner.scale * tf.cast(temperature, inner.dtype))
+  if isinstance(distribution, tfd.Independent):
+    return tfd.Independent(normal, distribution.reinterpreted_batch_ndims, name=distribution.name)
+  if isinstance(distribution, tfd.Sample):
+    return tfd.Sample(normal, distribution.sample_shape, name=distribution.name)
+  return None
 
 
 def serialize(prior: tfd.Distribution) -> dict:

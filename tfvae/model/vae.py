@@ -216,19 +216,26 @@ class VAE(keras.Model):
     """
     return self.prior_distribution()
 
-  def prior_distribution(self, condition=None) -> tfd.Distribution:
+  def prior_distribution(self, condition=None, temperature: float = 1.0) -> tfd.Distribution:
     """p(z), or p(z|c) for a conditional prior, at the current weights.
 
     Args:
       condition: float `[batch_size, condition_size]` conditions (tensors);
         only conditional priors use them.
         Default value: `None`.
+      temperature: Python `float` > 0: the prior at this temperature
+        (`tfvae.prior.temper`), what `sample(..., temperature=)` draws from.
+        Default value: `1.0`: the model's own prior.
 
     Returns:
       A `tfd.Distribution` with `event_shape [latent_size]` and `batch_shape
       []` (or `[batch_size]` for a conditional prior).
+
+    Raises:
+      ValueError: for a `temperature` that is not > 0, or one other than 1
+        with a prior that is not Gaussian or a mixture of Gaussians.
     """
-    return self._networks.prior(condition)
+    return prior_lib.temper(self._networks.prior(condition), temperature)
 
   @property
   def prior_layer(self):
@@ -676,7 +683,7 @@ class VAE(keras.Model):
     prior_seed, likelihood_seed = (
       (None, None) if seed is None else tfp.random.split_seed(checks.stateless_seed(seed))
     )
-    prior = prior_lib.temper(self.prior_distribution(condition), temperature)
+    prior = self.prior_distribution(condition, temperature)
     shape = [] if prior.batch_shape.rank else [count]
     z = prior.sample(shape, seed=prior_seed)
     likelihood = self._networks.likelihood(z, condition)
