@@ -290,8 +290,14 @@ class FileSourcesTest(test_util.TestCase):
     self.assertAllClose(served, library, atol=1e-5)
     self.assertNotAllClose(served, run.model.sample(labels, seed=[1, 2]).numpy(), atol=1e-3)
 
-  @test_util.parameterized.parameters('png', 'raw')
-  def test_tfrecord_shards(self, encoding):
+  def test_tfrecord_shards(self):
+    self._check_tfrecord_shards('png')
+
+  @pytest.mark.slow
+  def test_tfrecord_shards_of_raw_bytes(self):
+    self._check_tfrecord_shards('raw')
+
+  def _check_tfrecord_shards(self, encoding):
     directory = self.create_tempdir().full_path
     (x, y), _ = tfvae.datasets.load('digits')
     tfvae.sources.write_tfrecords(

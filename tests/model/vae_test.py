@@ -949,6 +949,7 @@ class MixedPrecisionTest(test_util.TestCase):
           self.assertIsInstance(vae.optimizer, keras.mixed_precision.LossScaleOptimizer)
         self.assertAllClose(mixed['loss'], reference['loss'], rtol=0.01)
 
+  @pytest.mark.slow
   def test_conditional_vae_under_bfloat16_within_one_percent(self):
     (x_train, y_train), (x_test, y_test) = tfvae.datasets.load('digits')
     x, x_eval = tfvae.datasets.binarize(x_train, 0), tfvae.datasets.binarize(x_test, 1)
