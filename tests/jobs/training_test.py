@@ -13,6 +13,7 @@ from tfvae.jobs import models
 from tfvae.jobs import pipelines
 from tfvae.jobs import run_dir as run_dir_lib
 from tfvae.jobs import training
+from tfvae.model import precision as precision_lib
 from tfvae.model import prior as prior_lib
 
 _TINY = dict(latent_size=2, hidden_units=(8,), epochs=3, batch_size=256, verbose=0)
@@ -95,6 +96,30 @@ class TrainingTest(test_util.TestCase):
     training.train(model_dir=model_dir, **options)
     self.assertTrue(run_dir.has(run_dir.METRICS))
     self.assertEqual(run_dir.read_config().sample_temperature, 0.8)
+
+  def test_a_run_resumes_under_any_precision_that_resolves_to_its_own(self):
+    model_dir = os.path.join(self.create_tempdir().full_path, 'run')
+    with mock.patch.object(training, '_write_figures', side_effect=RuntimeError('no figures')):
+      with self.assertRaisesRegex(RuntimeError, 'no figures'):
+        training.train(model_dir=model_dir, precision='float32', **_TINY)
+    run_dir = run_dir_lib.RunDir(model_dir)
+    self.assertEqual(run_dir.read_config().precision, 'float32')
+    # A config.json written before `precision` existed reads as float32.
+    recorded = run_dir.read_json(run_dir.CONFIG)
+    run_dir.write_json(run_dir.CONFIG, {k: v for k, v in recorded.items() if k != 'precision'})
+    self.assertEqual(run_dir.read_config().precision, 'float32')
+    run_dir.write_json(run_dir.CONFIG, recorded)
+    # Where 'auto' (the default) means bfloat16, a float32 run does not resume
+    # under it; where it means float32 (CPUs), a rerun without --precision does.
+    with mock.patch.object(precision_lib, 'bfloat16_pays', return_value=True):
+      with self.assertRaisesRegex(ValueError, r"differs in \['precision'\]"):
+        training.train(model_dir=model_dir, **_TINY)
+    with self.assertRaisesRegex(ValueError, r"differs in \['precision'\]"):
+      training.train(model_dir=model_dir, precision='bfloat16', **_TINY)
+    with mock.patch.object(precision_lib, 'bfloat16_pays', return_value=False):
+      training.train(model_dir=model_dir, **_TINY)
+    self.assertTrue(run_dir.has(run_dir.METRICS))
+    self.assertEqual(run_dir.read_config().precision, 'float32')
 
   def test_the_ex_post_fit_failing_loses_no_training_and_a_rerun_fits_it(self):
     model_dir = os.path.join(self.create_tempdir().full_path, 'run')

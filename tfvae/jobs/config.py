@@ -53,7 +53,7 @@ _DEFAULT_PATIENCE = 10
 # Fashion-MNIST run's samples show the class asked for; at 0.8, about 92%).
 _CONDITIONAL_SAMPLE_TEMPERATURE = 0.8
 # What a run had for an option added after its config.json was written.
-_EARLIER_RELEASE_VALUES = {'sample_temperature': 1.0}
+_EARLIER_RELEASE_VALUES = {'precision': 'float32', 'sample_temperature': 1.0}
 # Datasets named rather than found on disk (`tfvae.datasets.DATASETS`).
 _NAMED_DATASETS = ('digits', 'fashion_mnist', 'mnist')
 
@@ -311,10 +311,11 @@ class JobConfig:
     None, 'Compile the training step with XLA (default: unless several replicas train).'
   )
   precision: str = _option(
-    'float32',
+    'auto',
     'Compute precision of the hidden layers: float32, bfloat16 (float32 variables, '
     'likelihoods, KL and loss; float32 in and out of the export) or auto (bfloat16 on GPUs with '
-    'bfloat16 tensor cores, float32 elsewhere).',
+    'bfloat16 tensor cores, float32 elsewhere, CPUs included). A run resumes under any setting '
+    'that resolves to the precision it began with.',
     choices=PRECISIONS,
   )
 
@@ -451,7 +452,8 @@ class JobConfig:
 
     A config.json written before an option existed lacks it: those in
     `_EARLIER_RELEASE_VALUES` take the value such runs had
-    (`sample_temperature`: 1), the others their defaults.
+    (`precision`: float32, `sample_temperature`: 1), the others their
+    defaults.
 
     Raises:
       ValueError: for an unknown option or a bad value.

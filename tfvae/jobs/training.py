@@ -28,6 +28,7 @@ from tfvae.jobs import pipelines
 from tfvae.jobs import run_dir as run_dir_lib
 from tfvae.jobs import strategy as strategy_lib
 from tfvae.model import objective as objective_lib
+from tfvae.model import precision as precision_lib
 from tfvae.serving import saved_model as serving_lib
 
 __all__ = [
@@ -305,8 +306,8 @@ def _prepare_run_dir(model_dir, config, create=True):
       raise ValueError(
         f'`model_dir`: {path} is not empty and holds no tfvae run; choose a new directory.'
       )
-    previous = run_dir.read_config().to_json()
-    current = config.to_json()
+    previous = _as_compared(run_dir.read_config().to_json())
+    current = _as_compared(config.to_json())
     # Options added since the run began are not in its file: they are not compared, and the
     # resumed run records them as they are now.
     recorded = set(run_dir.read_json(run_dir.CONFIG))
@@ -324,6 +325,11 @@ def _prepare_run_dir(model_dir, config, create=True):
   os.makedirs(path, exist_ok=True)
   run_dir.write_config(config)
   return run_dir
+
+
+def _as_compared(options: dict) -> dict:
+  """Config options as a resumed run compares them: `precision` resolved on this machine."""
+  return dict(options, precision=precision_lib.resolve(options['precision']))
 
 
 def _write_images(model, run_dir, config, x_shown, labels_shown, class_names):
