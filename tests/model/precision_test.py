@@ -34,6 +34,15 @@ class ResolveTest(test_util.TestCase):
     with self.assertRaisesRegex(ValueError, '`precision`'):
       tfvae.make_encoder(test_util.IMAGE_SHAPE, 2, precision='float16')
 
+  def test_layer_dtypes(self):
+    self.assertEqual(precision_lib.layer_dtypes(None), (None, None))
+    hidden, structural = precision_lib.layer_dtypes('bfloat16')
+    self.assertEqual(hidden.name, 'mixed_bfloat16')
+    # A string, as a layer's config keeps it (a conditional model saves).
+    self.assertEqual(structural, 'float32')
+    self.assertIsInstance(structural, str)
+    self.assertEqual(precision_lib.layer_dtypes('float32')[0].name, 'float32')
+
   def test_hidden_layer_dtype(self):
     self.assertIsNone(precision_lib.hidden_layer_dtype(None))
     self.assertEqual(precision_lib.hidden_layer_dtype('bfloat16').name, 'mixed_bfloat16')

@@ -194,6 +194,29 @@ class VAEModelTest(test_util.TestCase):
         with self.assertRaisesRegex(error, '`temperature`'):
           vae.sample(4, temperature=value)
 
+  def test_check_temperature_refuses_before_anything_is_drawn(self):
+    vae = test_util.make_vae()
+    value = vae.check_temperature(np.float32(0.5))
+    self.assertIsInstance(value, float)
+    self.assertEqual(value, 0.5)
+    with self.assertRaisesRegex(ValueError, '`sample_temperature` must be > 0; got 0'):
+      vae.check_temperature(0, 'sample_temperature')
+    with self.assertRaisesRegex(TypeError, '`temperature` must be a float'):
+      vae.check_temperature('warm')
+    # A conditional prior is built at a one-row condition, then tempered.
+    conditional = tfvae.make_vae((2, 3, 1), 2, (4,), prior='conditional_gaussian', condition_size=3)
+    self.assertEqual(conditional.check_temperature(0.8), 0.8)
+    # A VampPrior of flow posteriors cannot be tempered; at 1 it is itself.
+    encoder = tfvae.make_encoder((2, 3, 1), 2, (4,), posterior='iaf', kl_regularizer=False)
+    vamp = tfvae.VAE(
+      encoder,
+      tfvae.make_decoder(2, (2, 3, 1), (4,)),
+      prior=tfvae.prior.VampPrior(2, (2, 3, 1)),
+    )
+    self.assertEqual(vamp.check_temperature(1), 1.0)
+    with self.assertRaisesRegex(ValueError, '`temperature`=0.5 scales Gaussians, but .* mixes'):
+      vamp.check_temperature(0.5)
+
   def test_elbo_per_example(self):
     vae = test_util.make_vae(encoder_kwargs={})
     x = self.make_images(n=4)

@@ -171,10 +171,7 @@ class VAETensorBoard(keras.callbacks.Callback):
 
   def on_train_begin(self, logs=None):
     if self.num_samples:  # A temperature the prior cannot take: refused before training.
-      condition_size = self.model.condition_size
-      self.model.prior_distribution(
-        tf.eye(1, condition_size) if condition_size else None, self.sample_temperature
-      )
+      self.model.check_temperature(self.sample_temperature, 'sample_temperature')
 
   def _write_images(self):
     condition_size = self.model.condition_size

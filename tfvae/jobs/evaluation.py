@@ -165,7 +165,7 @@ def export_run(
     has_config = run.dir.has(run_dir_lib.CONFIG_FILE)
     sample_temperature = run.config.sample_temperature if has_config else 1.0
   # Refused before the calibration, not after it.
-  sample_temperature = serving_lib.check_sample_temperature(run.model, sample_temperature)
+  sample_temperature = run.model.check_temperature(sample_temperature, 'sample_temperature')
   threshold = None
   if anomaly_score is not None:
     threshold = calibrate_run(run, anomaly_score, false_positive_rate, importance_samples)

@@ -168,10 +168,7 @@ def make_decoder(
   # Parameters per pixel: the last layer's channels, for conv.
   params_per_pixel = params_size // int(np.prod(output_shape))
 
-  hidden = precision_lib.hidden_layer_dtype(precision)
-  # With an explicit precision, the layers around the hidden ones ignore Keras'
-  # global policy too: z and c reach the first hidden layer unrounded.
-  structural = None if precision is None else 'float32'
+  hidden, structural = precision_lib.layer_dtypes(precision)
   inputs = keras.layers.Input(shape=(latent_size,), name='z')
   h = inputs
   if condition_size:

@@ -201,10 +201,7 @@ def make_encoder(
     params_size = layers_lib.MultivariateNormalDiag.params_size(latent_size)
     distribution_layer = layers_lib.MultivariateNormalDiag(latent_size, **layer_kwargs)
 
-  hidden = precision_lib.hidden_layer_dtype(precision)
-  # With an explicit precision, the layers around the hidden ones ignore Keras'
-  # global policy too: the input reaches the first hidden layer unrounded.
-  structural = None if precision is None else 'float32'
+  hidden, structural = precision_lib.layer_dtypes(precision)
   inputs = [keras.layers.Input(shape=input_shape, name='x')]
   h = inputs[0]
   if standardization is not None:

@@ -474,8 +474,8 @@ class IndependentNormal(_DistributionLayer):
         `standardization` is not a finite `(loc, scale > 0)` pair.
     """
     self._shape = checks.check_shape(event_shape, 'event_shape')
-    self._min_scale = _check_positive_float(min_scale, 'min_scale')
-    self._initial_scale = _check_positive_float(initial_scale, 'initial_scale')
+    self._min_scale = checks.check_positive_float(min_scale, 'min_scale')
+    self._initial_scale = checks.check_positive_float(initial_scale, 'initial_scale')
     if self._initial_scale <= self._min_scale:
       raise ValueError(
         f'`initial_scale` must exceed `min_scale`={min_scale}; got {initial_scale!r}.'
@@ -1208,18 +1208,6 @@ def _convert_fn_name(convert_to_tensor_fn):
 
 def _reshape_event(params, event_shape):
   return tf.reshape(params, tf.concat([tf.shape(params)[:-1], event_shape], axis=0))
-
-
-def _check_positive_float(value, name):
-  if isinstance(value, bool):
-    raise TypeError(f'`{name}` must be a float; got {value!r}.')
-  try:
-    value = float(value)
-  except (TypeError, ValueError):
-    raise TypeError(f'`{name}` must be a float; got {value!r}.') from None
-  if not math.isfinite(value) or value <= 0:
-    raise ValueError(f'`{name}` must be finite and > 0; got {value!r}.')
-  return value
 
 
 def _params_per_pixel(num_components):

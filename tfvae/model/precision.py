@@ -31,6 +31,7 @@ __all__ = [
   'PRECISIONS',
   'bfloat16_pays',
   'hidden_layer_dtype',
+  'layer_dtypes',
   'resolve',
 ]
 
@@ -86,3 +87,21 @@ def hidden_layer_dtype(precision: str | None):
   if precision is None:
     return None
   return keras.mixed_precision.Policy(_POLICIES[resolve(precision)])
+
+
+def layer_dtypes(precision: str | None) -> tuple:
+  """`(hidden, structural)`: the `dtype` arguments of a network's layers.
+
+  `hidden` is `hidden_layer_dtype(precision)`, for the Dense and convolution
+  layers between the input and the parameter heads. `structural` is for the
+  layers around them (standardization, flattening, conditions): with an
+  explicit precision they ignore Keras' global policy too, so the input
+  reaches the first hidden layer unrounded. It is the string `'float32'`
+  (a layer's config keeps it as written), or `None` with `precision=None`.
+
+  Args:
+    precision: one of `PRECISIONS`, or `None` for Keras' global policy.
+  """
+  if precision is None:
+    return None, None
+  return hidden_layer_dtype(precision), 'float32'

@@ -237,6 +237,28 @@ class VAE(keras.Model):
     """
     return prior_lib.temper(self._networks.prior(condition), temperature)
 
+  def check_temperature(self, temperature, name: str = 'temperature') -> float:
+    """`temperature` as a float, if this model's prior can be drawn at it.
+
+    Builds the prior (at a one-row condition for a conditional model) and
+    tempers it, so a temperature is refused before anything is trained,
+    calibrated or written with it.
+
+    Args:
+      temperature: the temperature, a number > 0.
+      name: the argument's name for error messages.
+        Default value: `'temperature'`.
+
+    Raises:
+      TypeError: if it is not a number.
+      ValueError: if it is not > 0, or not 1 for a prior that is not Gaussian
+        or a mixture of Gaussians (`tfvae.prior.temper`).
+    """
+    temperature = checks.check_positive_float(temperature, name)
+    condition_size = int(self.condition_size or 0)
+    self.prior_distribution(tf.eye(1, condition_size) if condition_size else None, temperature)
+    return temperature
+
   @property
   def prior_layer(self):
     """The learnable prior layer, or `None` for a fixed prior."""

@@ -24,7 +24,6 @@ tfd = tfp.distributions
 __all__ = [
   'ServingModule',
   'WARMUP_FILE',
-  'check_sample_temperature',
   'export_saved_model',
 ]
 
@@ -170,7 +169,7 @@ class ServingModule(tf.Module):
     if vae.event_shape is None or vae.latent_size is None:
       raise ValueError('`vae` must have a known `event_shape` and `latent_size` to be exported.')
     # A temperature the prior cannot take is refused now, not when the export is saved.
-    sample_temperature = check_sample_temperature(vae, sample_temperature)
+    sample_temperature = vae.check_temperature(sample_temperature, 'sample_temperature')
     condition_size = int(vae.condition_size or 0)
     condition_shape = [(condition_size,)] if condition_size else []
     posterior, _ = _split_network(
@@ -366,20 +365,6 @@ class ServingModule(tf.Module):
       graph_checks.check_seed(seed),
     )
     return {'log_likelihood': estimate}
-
-
-def check_sample_temperature(vae: vae_lib.VAE, sample_temperature) -> float:
-  """`sample_temperature` as a float, if `vae`'s prior can be drawn at it.
-
-  Raises:
-    TypeError: if it is not a number.
-    ValueError: if it is not > 0, or not 1 for a prior that is not Gaussian
-      or a mixture of Gaussians (`tfvae.prior.temper`).
-  """
-  sample_temperature = checks.check_positive_float(sample_temperature, 'sample_temperature')
-  condition_size = int(vae.condition_size or 0)
-  vae.prior_distribution(tf.eye(1, condition_size) if condition_size else None, sample_temperature)
-  return sample_temperature
 
 
 def export_saved_model(
