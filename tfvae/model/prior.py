@@ -784,10 +784,12 @@ def _fit_gaussian_mixture(z, variance, k, num_components, rng, max_iterations, t
   for iteration in range(max_iterations + 1):
     # E step: E_q[log w_j N(z | loc_j, covariance_j)] for every example and component.
     inverse_cholesky = np.linalg.inv(np.linalg.cholesky(covariance))
-    # L^-1 (z - loc) as one matrix product per component (a batched solve is ~5x slower).
-    solved = inverse_cholesky @ np.swapaxes(z[None] - loc[:, None], 1, 2)  # [k, d, n]
     log_det = -2 * np.log(np.diagonal(inverse_cholesky, axis1=1, axis2=2)).sum(-1)
-    expected_square = np.square(solved).sum(1)  # [k, n]
+    # |L^-1 (z - loc)|^2, a matrix product per component (a batched solve is ~5x
+    # slower); one component at a time, so memory grows as n d, not k n d.
+    expected_square = np.stack(
+      [np.square((z - loc[j]) @ inverse_cholesky[j].T).sum(1) for j in range(k)]
+    )  # [k, n]
     if variance is not None:  # + tr(covariance_j^-1 diag(variance_i)).
       expected_square += np.square(inverse_cholesky).sum(1) @ variance.T
     log_joint = np.log(weights)[:, None] - 0.5 * (
@@ -804,8 +806,9 @@ def _fit_gaussian_mixture(z, variance, k, num_components, rng, max_iterations, t
     counts = responsibility.sum(1) + 10 * np.finfo(np.float64).eps
     weights = counts / n
     loc = responsibility @ z / counts[:, None]
-    centred = z[None] - loc[:, None]  # [k, n, d]
-    scatter = np.swapaxes(responsibility[..., None] * centred, 1, 2) @ centred
+    scatter = np.stack(
+      [((z - loc[j]) * responsibility[j][:, None]).T @ (z - loc[j]) for j in range(k)]
+    )  # [k, d, d]
     if variance is not None:  # Each example's own spread, a diagonal.
       scatter += (responsibility @ variance)[..., None] * eye
     covariance = scatter / counts[:, None, None] + floor
