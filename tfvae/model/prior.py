@@ -806,9 +806,10 @@ def _fit_gaussian_mixture(z, variance, k, num_components, rng, max_iterations, t
     counts = responsibility.sum(1) + 10 * np.finfo(np.float64).eps
     weights = counts / n
     loc = responsibility @ z / counts[:, None]
-    scatter = np.stack(
-      [((z - loc[j]) * responsibility[j][:, None]).T @ (z - loc[j]) for j in range(k)]
-    )  # [k, d, d]
+    scatter = np.empty([k, d, d])
+    for j in range(k):  # One component at a time, as above.
+      centred = z - loc[j]
+      scatter[j] = (centred * responsibility[j][:, None]).T @ centred
     if variance is not None:  # Each example's own spread, a diagonal.
       scatter += (responsibility @ variance)[..., None] * eye
     covariance = scatter / counts[:, None, None] + floor
